@@ -1,0 +1,43 @@
+import * as z from 'zod';
+import { assetSlug, isoTime, limit, offset, projectId } from './common.js';
+
+export const assetInfo = z.object({
+  slug: z.string(),
+  path: z.string().describe('Root-relative path, e.g. "/files/ebook.pdf"; use it as asset_url for download tokens'),
+  url: z.string().nullable().describe('Public URL on the site; null for a private asset'),
+  content_type: z.string(),
+  size_bytes: z.number().int(),
+  sha256: z.string(),
+  private: z.boolean(),
+  alt: z.string().nullable(),
+  created_at: isoTime,
+  updated_at: isoTime,
+});
+
+export const assetUploadItem = z.object({
+  slug: assetSlug,
+  content: z.string().optional().describe('File bytes, base64 (a data: URL prefix is accepted). Best for small binary files.'),
+  content_text: z.string().optional().describe('File content as text, for text files: svg, css, js, json, txt, xml, html. No base64 needed.'),
+  source_url: z.string().max(2048).optional().describe('Public http(s) URL the server downloads the file from. Best for large files.'),
+  alt: z.string().max(1000).optional().describe('Alt text for images.'),
+  overwrite: z.boolean().optional().describe('Replace an existing asset at this slug (default false). Keeps its private flag and alt text unless given.'),
+  private: z.boolean().optional().describe('Keep the file off the public site; it can then only be fetched through download links (file-downloads_generate_token).'),
+});
+
+export const assetsListInput = z.object({ project_id: projectId, limit: limit(100, 1000), offset });
+export const assetsListOutput = z.object({ assets: z.array(assetInfo), total: z.number().int() });
+
+export const assetsGetInput = z.object({ project_id: projectId, slug: assetSlug });
+export const assetsGetOutput = assetInfo.extend({ content: z.string().describe('File bytes, base64') });
+
+export const assetsUploadInput = assetUploadItem.extend({ project_id: projectId });
+export const assetsUploadOutput = assetInfo;
+
+export const assetsDeleteInput = z.object({ project_id: projectId, slug: assetSlug });
+export const assetsDeleteOutput = z.object({ slug: z.string(), deleted: z.literal(true) });
+
+export const assetsBulkUploadInput = z.object({
+  project_id: projectId,
+  assets: z.array(assetUploadItem).min(1).max(100).describe('Assets to upload (at most 100). All are stored, or none.'),
+});
+export const assetsBulkUploadOutput = z.object({ assets: z.array(assetInfo), uploaded: z.number().int() });

@@ -1,0 +1,107 @@
+import * as z from 'zod';
+import { isoTime, jsonObject, projectId } from './common.js';
+
+const status = z.enum(['active', 'expired', 'exhausted', 'revoked']);
+
+export const generateTokenInput = z.object({
+  project_id: projectId,
+  asset_url: z.string().min(1).max(2048).describe('The file to protect: its path ("/files/ebook.pdf") or its site URL. Must be an asset of this project; upload it with private: true first.'),
+  filename: z.string().max(255).optional().describe('Name the buyer\'s browser saves the file as. Default: the asset\'s file name.'),
+  expires_in_hours: z.number().int().min(0).max(87600).optional().describe('Hours until the link expires (default 24). 0 = never.'),
+  expires_in_minutes: z.number().int().min(0).max(5256000).optional().describe('Minutes until the link expires; overrides expires_in_hours. 0 = never.'),
+  max_uses: z.number().int().min(0).max(1_000_000).optional().describe('How many downloads the link allows (default 1). 0 = unlimited.'),
+  visitor_id: z.string().min(1).max(200).optional().describe('Bind the link to one visitor id; only requests carrying that id can use it.'),
+  metadata: jsonObject.optional().describe('Your data kept with the token, e.g. {"order_id": "1042"} (max 4 KB).'),
+  content_disposition: z.enum(['attachment', 'inline']).optional().describe('"attachment" (default) downloads; "inline" opens in the browser (PDF, images).'),
+  expiration_redirect_url: z.string().max(2048).optional().describe('http(s) URL to send the buyer to when the link is expired, used up or revoked.'),
+  require_confirmation: z.boolean().optional().describe('Show a small page with a Download button first, so mail scanners and link previews cannot use up the link. Recommended for emailed one-time links.'),
+});
+export const generateTokenOutput = z.object({
+  token: z.string().describe('The secret token. Shown only now; sitepub stores only its hash.'),
+  token_id: z.string().describe('Id to list or revoke the token later'),
+  token_prefix: z.string(),
+  download_url: z.string().describe('The link to give the buyer'),
+  asset_url: z.string(),
+  filename: z.string(),
+  content_disposition: z.enum(['attachment', 'inline']),
+  expires_at: isoTime.nullable(),
+  max_uses: z.number().int(),
+  visitor_id: z.string().nullable(),
+  metadata: jsonObject,
+  require_confirmation: z.boolean(),
+  expiration_redirect_url: z.string().nullable(),
+  created_at: isoTime,
+});
+
+export const verifyTokenInput = z.object({
+  project_id: projectId,
+  token: z.string().min(1).max(200).describe('The download token (the part after /d/ in download_url).'),
+  visitor_id: z.string().max(200).optional().describe('Visitor id of the requester, for visitor-bound tokens.'),
+  ip: z.string().max(64).optional().describe('IP address of the requester, recorded in the download log.'),
+});
+export const verifyTokenOutput = z.object({
+  valid: z.literal(true),
+  token_id: z.string(),
+  asset_url: z.string().describe('Path of the protected asset (not a public URL: the bytes only flow through download_url)'),
+  filename: z.string(),
+  use_count: z.number().int(),
+  remaining_uses: z.number().int().nullable().describe('null when unlimited'),
+  expires_at: isoTime.nullable(),
+  download_url: z.string(),
+});
+
+export const listDownloadsInput = z.object({
+  project_id: projectId,
+  status: z.enum(['active', 'expired', 'exhausted', 'revoked', 'all']).optional().describe('Filter by status (default "all").'),
+  asset_url: z.string().max(2048).optional().describe('Only tokens for this asset (path or site URL).'),
+  visitor_id: z.string().max(200).optional().describe('Only tokens bound to this visitor.'),
+  limit: z.number().int().min(1).max(100).optional().describe('Page size (default 20, max 100).'),
+  offset: z.number().int().min(0).optional().describe('Items to skip (default 0).'),
+});
+export const listDownloadsOutput = z.object({
+  downloads: z.array(
+    z.object({
+      token_id: z.string(),
+      token_prefix: z.string().describe('First characters of the token, to recognise it; never the whole token'),
+      asset_url: z.string(),
+      filename: z.string(),
+      status,
+      use_count: z.number().int(),
+      max_uses: z.number().int(),
+      remaining_uses: z.number().int().nullable(),
+      last_download_at: isoTime.nullable(),
+      expires_at: isoTime.nullable(),
+      visitor_id: z.string().nullable(),
+      metadata: jsonObject,
+      created_at: isoTime,
+      revoked_at: isoTime.nullable(),
+    }),
+  ),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+
+export const revokeTokenInput = z.object({
+  project_id: projectId,
+  token: z.string().max(200).optional().describe('The token to revoke (one of token or token_id).'),
+  token_id: z.string().max(64).optional().describe('The token id from generate_token or list_downloads.'),
+});
+export const revokeTokenOutput = z.object({ token_id: z.string(), revoked: z.literal(true), revoked_at: isoTime });
+
+export const getStatsInput = z.object({
+  project_id: projectId,
+  days: z.number().int().min(1).max(3650).optional().describe('Days to look back, today included (default 30).'),
+});
+export const getStatsOutput = z.object({
+  days: z.number().int(),
+  since: isoTime,
+  total_tokens: z.number().int().describe('Tokens generated in the window'),
+  total_downloads: z.number().int().describe('Successful downloads in the window'),
+  active_tokens: z.number().int(),
+  expired_tokens: z.number().int(),
+  exhausted_tokens: z.number().int(),
+  revoked_tokens: z.number().int(),
+  top_files: z.array(z.object({ asset_url: z.string(), downloads: z.number().int() })),
+  daily: z.array(z.object({ date: z.string().describe('YYYY-MM-DD (UTC)'), downloads: z.number().int() })),
+});

@@ -1,0 +1,109 @@
+import * as z from 'zod';
+import { isoTime, jsonObject, limit, offset, pageSlug, projectId } from './common.js';
+
+const meta = jsonObject.optional().describe('Page metadata, e.g. {"title": "About us", "language": "en"}. `title` is shown in pages_list.');
+const seo = jsonObject.optional().describe('SEO settings, e.g. {"description": "...", "robots": "index, follow"}.');
+const content = z.string().describe('The full HTML document of the page.');
+
+export const pageSummary = z.object({
+  slug: z.string(),
+  title: z.string().nullable(),
+  version: z.number().int(),
+  version_hash: z.string(),
+  size_bytes: z.number().int(),
+  created_at: isoTime,
+  updated_at: isoTime,
+  url: z.string().describe('Public URL of the page'),
+});
+
+export const pagesListInput = z.object({ project_id: projectId, limit: limit(100, 1000), offset });
+export const pagesListOutput = z.object({ pages: z.array(pageSummary), total: z.number().int() });
+
+export const pagesGetInput = z.object({
+  project_id: projectId,
+  slug: pageSlug,
+  include_version: z.boolean().optional().describe('Also return version and version_hash. Required before pages_patch.'),
+});
+export const pagesGetOutput = z.object({
+  slug: z.string(),
+  content: z.string(),
+  meta: jsonObject,
+  seo: jsonObject,
+  url: z.string(),
+  created_at: isoTime,
+  updated_at: isoTime,
+  version: z.number().int().optional(),
+  version_hash: z.string().optional(),
+});
+
+export const pageCreateItem = z.object({ slug: pageSlug, content, meta, seo });
+export const pagesCreateInput = pageCreateItem.extend({ project_id: projectId });
+export const pagesCreateOutput = pageSummary;
+
+export const pagesUpdateInput = z.object({
+  project_id: projectId,
+  slug: pageSlug,
+  content,
+  meta: meta.describe('Replaces the metadata; omit to keep the current metadata.'),
+  seo: seo.describe('Replaces the SEO settings; omit to keep the current ones.'),
+  base_version_hash: z.string().optional().describe('Optional optimistic lock: the version_hash you read. If the page changed since, the update is refused with VERSION_CONFLICT.'),
+});
+export const pagesUpdateOutput = pageSummary;
+
+const patchOp = z.object({
+  operation: z.enum(['replace', 'delete']).describe('"replace" swaps the found text for `replace`; "delete" removes it.'),
+  find: z.string().min(1).describe('Exact text to find. Must occur exactly once in the page at that point (whitespace counts).'),
+  replace: z.string().optional().describe('Replacement text (required for "replace").'),
+});
+export const pagesPatchInput = z.object({
+  project_id: projectId,
+  slug: pageSlug,
+  base_version_hash: z.string().min(1).describe('version_hash from pages_get with include_version=true.'),
+  patches: z.array(patchOp).min(1).max(200).describe('Applied in order, all or nothing.'),
+  patch_summary: z.string().max(500).optional().describe('Short human-readable description, kept in the version history.'),
+});
+export const pagesPatchOutput = z.object({
+  slug: z.string(),
+  version: z.number().int(),
+  version_hash: z.string().describe('Use this as base_version_hash for the next patch.'),
+  patches_applied: z.number().int(),
+  content_preview: z.string().describe('First 500 characters of the new content'),
+});
+
+export const pagesDeleteInput = z.object({ project_id: projectId, slug: pageSlug });
+export const pagesDeleteOutput = z.object({ slug: z.string(), deleted: z.literal(true), versions_deleted: z.number().int() });
+
+export const pagesVersionsInput = z.object({ project_id: projectId, slug: pageSlug });
+export const pagesVersionsOutput = z.object({
+  slug: z.string(),
+  current_version: z.number().int(),
+  versions: z.array(
+    z.object({
+      version: z.number().int(),
+      hash: z.string(),
+      created_by: z.enum(['create', 'update', 'patch', 'rollback']),
+      patch_summary: z.string().nullable(),
+      size_bytes: z.number().int(),
+      created_at: isoTime,
+    }),
+  ),
+});
+
+export const pagesRollbackInput = z.object({
+  project_id: projectId,
+  slug: pageSlug,
+  target_version: z.number().int().min(1).optional().describe('Version number to restore (one of target_version or target_version_hash).'),
+  target_version_hash: z.string().min(1).optional().describe('Version hash to restore (alternative to target_version).'),
+});
+export const pagesRollbackOutput = z.object({
+  slug: z.string(),
+  rolled_back_to: z.number().int(),
+  new_version: z.number().int(),
+  new_version_hash: z.string(),
+});
+
+export const pagesBulkCreateInput = z.object({
+  project_id: projectId,
+  pages: z.array(pageCreateItem).min(1).max(100).describe('Pages to create (at most 100). All are created, or none.'),
+});
+export const pagesBulkCreateOutput = z.object({ pages: z.array(pageSummary), created: z.number().int() });

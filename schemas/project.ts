@@ -1,0 +1,13 @@
+import * as z from 'zod';
+import { projectId } from './common.js';
+
+export const projectStatusInput = z.object({ project_id: projectId });
+export const projectStatusOutput = z.object({
+  project_id: z.string(),
+  name: z.string(),
+  domain: z.string().describe('Host name the site is served at'),
+  url: z.string().describe('Public URL of the site'),
+  pages_count: z.number().int(),
+  assets_count: z.number().int(),
+  status: z.enum(['published', 'empty']).describe('"published" once the site has at least one page; every write is live at once'),
+});

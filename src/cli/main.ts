@@ -1,0 +1,229 @@
+#!/usr/bin/env node
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { TOOLSETS, type Toolset } from '../../tools/index.js';
+import { ensureFirstProject, openCore, type FirstRun } from '../bootstrap.js';
+import { loadSettings, type Settings } from '../config.js';
+import { LOCAL_ACTOR } from '../core/projects.js';
+import { isSitepubError } from '../core/errors.js';
+import { migrate } from '../db/connect.js';
+import { createLogger } from '../log.js';
+import { createMcpServer } from '../mcp/server.js';
+import { freePort, startHttp } from '../server.js';
+
+const HELP: Record<string, string> = {
+  main: `sitepub: self-hosted website publishing for AI assistants
+
+Usage: sitepub <command> [options]
+
+Commands:
+  serve            the platform over HTTP: MCP at /mcp, REST, download links, sites
+  mcp              the MCP server over stdio (for Claude Desktop, Cursor, VS Code...)
+  project create   create a project and its API token
+  project list     list projects
+  token create     create an API token for a project
+  token revoke     revoke an API token by id, token or prefix
+  token list       list API tokens (ids and prefixes only)
+  migrate          apply database migrations and exit
+
+Run "sitepub <command> --help" for the options of a command.
+Environment: PORT, HOST, SITEPUB_DATA, SITEPUB_PUBLIC_URL, SITEPUB_SITE_DOMAIN, DATABASE_URL, SITEPUB_PROJECT.`,
+  serve: `Usage: sitepub serve [--port 8787] [--host 127.0.0.1] [--data ./data] [--toolsets pages,assets,downloads] [--read-only]
+
+Serves MCP (Streamable HTTP) at /mcp, REST at /papi and /iapi, download links at /d/{token},
+and every project's site at http://{subdomain}.{SITEPUB_SITE_DOMAIN}:{port}/.
+On an empty data folder it creates a first project and prints its token once.`,
+  mcp: `Usage: sitepub mcp [--data ./data] [--project ID] [--toolsets pages,assets,downloads] [--read-only]
+
+Runs the MCP server over stdio. Logs go to stderr. Acts as the local operator: every project
+in the data folder is reachable; --project (or SITEPUB_PROJECT) sets the default one.`,
+  'project create': `Usage: sitepub project create --name NAME [--subdomain SUB] [--json] [--data ./data]
+
+Creates a project and a project API token (shown once). --json prints
+{"project_id","domain","url","token"}.`,
+  'project list': 'Usage: sitepub project list [--json] [--data ./data]',
+  'token create': `Usage: sitepub token create --project ID [--read-only] [--json] [--data ./data]
+
+Creates a project API token (shown once; only its hash is stored).`,
+  'token revoke': 'Usage: sitepub token revoke TOKEN_PREFIX_OR_ID [--data ./data]',
+  'token list': 'Usage: sitepub token list [--project ID] [--json] [--data ./data]',
+  migrate: 'Usage: sitepub migrate [--data ./data]   (uses DATABASE_URL when set)',
+};
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  data: { type: 'string' },
+  project: { type: 'string' },
+  name: { type: 'string' },
+  subdomain: { type: 'string' },
+  json: { type: 'boolean' },
+  'read-only': { type: 'boolean' },
+  toolsets: { type: 'string' },
+} satisfies ParseArgsConfig['options'];
+
+type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
+class UsageError extends Error {}
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function parseToolsets(v: string | undefined): Toolset[] | undefined {
+  if (!v) return undefined;
+  const sets = v.split(',').map((s) => s.trim()) as Toolset[];
+  for (const s of sets) if (!TOOLSETS.includes(s)) throw new UsageError(`Unknown toolset "${s}". Known: ${TOOLSETS.join(', ')}`);
+  return sets;
+}
+
+function clientConfig(s: Settings, token: string, url: string): string {
+  return JSON.stringify({ mcpServers: { sitepub: { type: 'http', url: `${url}/mcp`, headers: { Authorization: `Bearer ${token}` } } } }, null, 2);
+}
+
+function firstRunBanner(first: FirstRun, s: Settings, platformUrl: string): string {
+  return [
+    '',
+    '  sitepub: first start. A project was created for you.',
+    `  Site:    ${first.project.url}/`,
+    `  Project: ${first.project.id}`,
+    `  Token:   ${first.token.token}`,
+    '  (The token is shown only now; sitepub stores only its hash. Make another with `sitepub token create`.)',
+    '',
+    '  MCP client config (Streamable HTTP), ready to paste:',
+    clientConfig(s, first.token.token, platformUrl)
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n'),
+    '',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const v = values as Values;
+  const [cmd, sub] = positionals;
+  const key = cmd === 'project' || cmd === 'token' ? `${cmd} ${sub ?? ''}`.trim() : (cmd ?? 'main');
+  if (!cmd || v.help) {
+    out(HELP[key] ?? HELP.main!);
+    return 0;
+  }
+  if (!HELP[key]) throw new UsageError(`Unknown command "${positionals.join(' ')}". Run "sitepub --help".`);
+
+  let port = v.port;
+  if (cmd === 'serve' && (port ?? process.env.PORT) === '0') port = String(await freePort(v.host ?? process.env.HOST ?? '127.0.0.1'));
+  const settings = loadSettings({ port, host: v.host, data: v.data, project: v.project });
+  const logger = createLogger();
+
+  if (cmd === 'serve') {
+    const core = await openCore(settings);
+    const first = await ensureFirstProject(core).catch(() => undefined);
+    const filter = { toolsets: parseToolsets(v.toolsets), readOnly: v['read-only'] ?? false };
+    const server = await startHttp(core, settings, logger, filter);
+    if (first) out(firstRunBanner(first, settings, settings.publicUrl));
+    out(`sitepub listening on ${server.url} (public URL ${settings.publicUrl}; sites at http://{subdomain}.${settings.siteDomain}:${server.port}/)`);
+    const stop = async () => {
+      await server.close();
+      await core.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
+    return -1;
+  }
+
+  if (cmd === 'mcp') {
+    const core = await openCore(settings);
+    const first = await ensureFirstProject(core).catch(() => undefined);
+    if (first) process.stderr.write(`sitepub: created project ${first.project.id}; site at ${first.project.url}/ (served by \`sitepub serve\`)\n`);
+    const filter = { toolsets: parseToolsets(v.toolsets), readOnly: v['read-only'] ?? false };
+    const server = createMcpServer(core, { actor: LOCAL_ACTOR, defaultProjectId: settings.defaultProject, filter, logger });
+    await server.connect(new StdioServerTransport());
+    process.stderr.write('sitepub MCP server running on stdio\n');
+    const stop = async () => {
+      await server.close();
+      await core.close();
+      process.exit(0);
+    };
+    process.stdin.once('end', () => void stop());
+    process.once('SIGTERM', () => void stop());
+    return -1;
+  }
+
+  const core = await openCore(settings);
+  try {
+    switch (key) {
+      case 'migrate': {
+        const applied = await migrate(core.db);
+        out(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
+        return 0;
+      }
+      case 'project create': {
+        if (!v.name) throw new UsageError('--name is required. Usage: sitepub project create --name NAME [--subdomain SUB]');
+        const project = await core.projects.create({ name: v.name, subdomain: v.subdomain });
+        const token = await core.projects.issueToken({ projectId: project.id, label: 'project create' });
+        if (v.json) out(JSON.stringify({ project_id: project.id, domain: project.domain, url: project.url, token: token.token }));
+        else {
+          out(`Created project ${project.id} (${project.name})`);
+          out(`Site:  ${project.url}/`);
+          out(`Token: ${token.token}`);
+          out('The token is shown only now.');
+        }
+        return 0;
+      }
+      case 'project list': {
+        const projects = await core.projects.list();
+        if (v.json) out(JSON.stringify(projects.map((p) => ({ project_id: p.id, name: p.name, domain: p.domain, url: p.url, created_at: p.created_at }))));
+        else for (const p of projects) out(`${p.id}\t${p.domain}\t${p.name}`);
+        return 0;
+      }
+      case 'token create': {
+        const projectId = v.project ?? settings.defaultProject;
+        if (!projectId) throw new UsageError('--project ID is required (see `sitepub project list`).');
+        const t = await core.projects.issueToken({ projectId, scope: v['read-only'] ? 'read' : 'write', label: 'token create' });
+        if (v.json) out(JSON.stringify(t));
+        else {
+          out(`Token ${t.token_id} (${t.scope}) for ${projectId}:`);
+          out(t.token);
+          out('Shown only now; sitepub stores only its hash.');
+        }
+        return 0;
+      }
+      case 'token revoke': {
+        const ref = positionals[2];
+        if (!ref) throw new UsageError('Usage: sitepub token revoke TOKEN_PREFIX_OR_ID');
+        const r = await core.projects.revokeToken(ref);
+        out(`Revoked ${r.token_id}`);
+        return 0;
+      }
+      case 'token list': {
+        const tokens = await core.projects.listTokens(v.project);
+        if (v.json) out(JSON.stringify(tokens));
+        else for (const t of tokens) out(`${t.token_id}\t${t.token_prefix}...\t${t.project_id ?? '(account)'}\t${t.scope}${t.revoked_at ? '\trevoked' : ''}`);
+        return 0;
+      }
+    }
+    throw new UsageError(`Unknown command "${key}"`);
+  } finally {
+    await core.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+      process.stderr.write(`sitepub: ${e.message}\n`);
+      process.exitCode = 2;
+    } else if (isSitepubError(e)) {
+      process.stderr.write(`sitepub: ${e.type}: ${e.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`sitepub: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,72 @@
+import { makeUrlConfig, type UrlConfig } from './core/config.js';
+
+export interface Settings {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  publicUrl: string;
+  siteDomain: string;
+  defaultProject: string | undefined;
+  allowedHosts: string[];
+  allowedOrigins: string[];
+  trustProxy: boolean;
+  /** Test-only: exact IP literals the source_url fetcher may reach (e.g. a loopback test server). */
+  fetchAllowAddresses: string[];
+}
+
+export interface Flags {
+  port?: string | undefined;
+  host?: string | undefined;
+  data?: string | undefined;
+  project?: string | undefined;
+}
+
+const list = (v: string | undefined): string[] =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** Flags win over environment variables, which win over defaults (CONTRACT.md section 1). */
+export function loadSettings(flags: Flags, env: NodeJS.ProcessEnv = process.env): Settings {
+  const port = Number(flags.port ?? env.PORT ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port: ${flags.port ?? env.PORT}`);
+  const host = flags.host ?? env.HOST ?? '127.0.0.1';
+  const urlHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return {
+    port,
+    host,
+    dataDir: flags.data ?? env.SITEPUB_DATA ?? './data',
+    databaseUrl: env.DATABASE_URL || undefined,
+    publicUrl: (env.SITEPUB_PUBLIC_URL ?? `http://${urlHost}:${port}`).replace(/\/+$/, ''),
+    siteDomain: env.SITEPUB_SITE_DOMAIN ?? 'localhost',
+    defaultProject: flags.project ?? env.SITEPUB_PROJECT ?? undefined,
+    allowedHosts: list(env.SITEPUB_ALLOWED_HOSTS),
+    allowedOrigins: list(env.SITEPUB_ALLOWED_ORIGINS),
+    trustProxy: env.SITEPUB_TRUST_PROXY === '1' || env.SITEPUB_TRUST_PROXY === 'true',
+    fetchAllowAddresses: list(env.SITEPUB_FETCH_ALLOW_ADDRESSES),
+  };
+}
+
+export function urlConfigOf(s: Settings): UrlConfig {
+  return makeUrlConfig(s.publicUrl, s.siteDomain);
+}
+
+const LOOPBACK = ['localhost', '127.0.0.1', '[::1]'];
+
+export function allowedHostsOf(s: Settings): Set<string> {
+  const pub = new URL(s.publicUrl);
+  const hosts = new Set([pub.hostname.toLowerCase(), ...s.allowedHosts.map((h) => h.toLowerCase())]);
+  const loopbackBind = ['127.0.0.1', 'localhost', '::1', '0.0.0.0', '::'].includes(s.host);
+  if (loopbackBind || LOOPBACK.includes(pub.hostname)) for (const h of LOOPBACK) hosts.add(h);
+  if (!['0.0.0.0', '::'].includes(s.host)) hosts.add(s.host.includes(':') ? `[${s.host}]` : s.host);
+  return hosts;
+}
+
+export function allowedOriginsOf(s: Settings, actualPort: number): Set<string> {
+  const pub = new URL(s.publicUrl);
+  const out = new Set([pub.origin, ...s.allowedOrigins]);
+  for (const h of LOOPBACK) out.add(`http://${h}:${actualPort}`);
+  return out;
+}

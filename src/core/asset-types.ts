@@ -1,0 +1,160 @@
+import { fileTypeFromBuffer } from 'file-type';
+import { SitepubError, invalid } from './errors.js';
+import { extensionOf } from './slug.js';
+
+export interface AssetKind {
+  ext: string;
+  contentType: string;
+  maxBytes: number;
+  text: boolean;
+  category: 'image' | 'document' | 'font' | 'other' | 'text';
+}
+
+const MB = 1024 * 1024;
+const kind = (ext: string, contentType: string, maxBytes: number, text: boolean, category: AssetKind['category']): AssetKind => ({ ext, contentType, maxBytes, text, category });
+
+/** The allow-list of the reference docs (CONTRACT.md section 5), keyed by extension. */
+export const ASSET_KINDS: Readonly<Record<string, AssetKind>> = Object.freeze({
+  jpg: kind('jpg', 'image/jpeg', 5 * MB, false, 'image'),
+  jpeg: kind('jpeg', 'image/jpeg', 5 * MB, false, 'image'),
+  png: kind('png', 'image/png', 5 * MB, false, 'image'),
+  gif: kind('gif', 'image/gif', 5 * MB, false, 'image'),
+  webp: kind('webp', 'image/webp', 5 * MB, false, 'image'),
+  svg: kind('svg', 'image/svg+xml', 5 * MB, true, 'image'),
+  pdf: kind('pdf', 'application/pdf', 5 * MB, false, 'document'),
+  woff: kind('woff', 'font/woff', 2 * MB, false, 'font'),
+  woff2: kind('woff2', 'font/woff2', 2 * MB, false, 'font'),
+  ttf: kind('ttf', 'font/ttf', 2 * MB, false, 'font'),
+  ico: kind('ico', 'image/x-icon', 1 * MB, false, 'other'),
+  json: kind('json', 'application/json; charset=utf-8', 1 * MB, true, 'other'),
+  css: kind('css', 'text/css; charset=utf-8', 1 * MB, true, 'text'),
+  js: kind('js', 'text/javascript; charset=utf-8', 1 * MB, true, 'text'),
+  txt: kind('txt', 'text/plain; charset=utf-8', 1 * MB, true, 'text'),
+  xml: kind('xml', 'application/xml; charset=utf-8', 1 * MB, true, 'text'),
+  html: kind('html', 'text/html; charset=utf-8', 1 * MB, true, 'text'),
+});
+
+export const ALLOWED_EXTENSIONS: readonly string[] = Object.keys(ASSET_KINDS);
+
+/** What file-type must report for each binary extension. */
+const DETECTED: Record<string, readonly string[]> = {
+  jpg: ['jpg'],
+  jpeg: ['jpg'],
+  png: ['png'],
+  gif: ['gif'],
+  webp: ['webp'],
+  pdf: ['pdf'],
+  woff: ['woff'],
+  woff2: ['woff2'],
+  ttf: ['ttf'],
+  ico: ['ico'],
+};
+
+export function assetKindForSlug(slug: string): AssetKind {
+  const ext = extensionOf(slug);
+  const k = ASSET_KINDS[ext];
+  if (!k) {
+    throw new SitepubError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `${ext ? `".${ext}" files are` : 'A file without an extension is'} not allowed. Allowed extensions: ${ALLOWED_EXTENSIONS.join(', ')}.`,
+      { field: 'slug', allowed: ALLOWED_EXTENSIONS },
+    );
+  }
+  return k;
+}
+
+const mb = (n: number): string => `${Math.round((n / MB) * 10) / 10} MB`;
+
+function tooLarge(k: AssetKind, size: number): SitepubError {
+  return new SitepubError('PAYLOAD_TOO_LARGE', `The file is ${mb(size)}; .${k.ext} files may be at most ${mb(k.maxBytes)}.`, { size_bytes: size, max_bytes: k.maxBytes });
+}
+
+function mismatch(k: AssetKind, looksLike: string, suggestion?: string): SitepubError {
+  return new SitepubError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    `The bytes are ${looksLike}, but the slug ends in .${k.ext}.${suggestion ? ` ${suggestion}` : ''} Files are checked by content, not by name.`,
+    { field: 'slug' },
+  );
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function stripProlog(text: string): string {
+  let s = text.replace(/^\uFEFF/, '');
+  for (;;) {
+    const before = s;
+    s = s.replace(/^\s+/, '');
+    s = s.replace(/^<\?xml[\s\S]*?\?>/, '');
+    s = s.replace(/^<!--[\s\S]*?-->/, '');
+    s = s.replace(/^<!DOCTYPE[^>[]*(\[[\s\S]*?\])?\s*>/i, '');
+    if (s === before) return s;
+  }
+}
+
+/**
+ * Checks the bytes against the extension and returns the Content-Type to serve. Binary formats are
+ * recognised by their magic numbers; text formats must be valid UTF-8 with no binary signature.
+ */
+export async function verifyAssetBytes(k: AssetKind, bytes: Uint8Array): Promise<string> {
+  if (bytes.byteLength > k.maxBytes) throw tooLarge(k, bytes.byteLength);
+  if (bytes.byteLength === 0) throw invalid('The file is empty.', { field: 'content' });
+  const detected = await fileTypeFromBuffer(bytes);
+  if (!k.text) {
+    const want = DETECTED[k.ext] ?? [];
+    if (detected && want.includes(detected.ext)) return k.contentType;
+    if (detected) {
+      const alt = Object.entries(DETECTED).find(([, v]) => v.includes(detected.ext))?.[0];
+      throw mismatch(k, `a ${detected.ext.toUpperCase()} file (${detected.mime})`, alt ? `Rename it to .${alt}.` : 'That type is not allowed.');
+    }
+    throw mismatch(k, 'not a recognisable ' + k.ext.toUpperCase() + ' file', 'Check that you sent the real file (base64 of its bytes).');
+  }
+  if (detected && detected.ext !== 'xml') throw mismatch(k, `a binary ${detected.ext.toUpperCase()} file (${detected.mime})`);
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw mismatch(k, 'not valid UTF-8 text');
+  }
+  if (text.includes('\u0000')) throw mismatch(k, 'binary data (it contains NUL bytes)');
+  if (k.ext === 'svg') {
+    const body = stripProlog(text);
+    if (!/^<svg[\s>/]/.test(body)) throw mismatch(k, 'text whose root element is not <svg>', 'An SVG must start with an <svg> element.');
+  } else if (k.ext === 'json') {
+    try {
+      JSON.parse(text.replace(/^\uFEFF/, ''));
+    } catch (e) {
+      throw mismatch(k, `not valid JSON (${(e as Error).message})`);
+    }
+  } else if (k.ext === 'xml') {
+    if (!text.replace(/^\uFEFF/, '').trimStart().startsWith('<')) throw mismatch(k, 'text that is not XML', 'An XML file must start with "<".');
+  }
+  return k.contentType;
+}
+
+const B64_BODY = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/**
+ * Decodes base64 strictly: an optional data: URL prefix and whitespace are accepted, anything else
+ * is refused (Node's decoder would silently skip it), and the size is checked before decoding.
+ */
+export function decodeBase64Strict(b64: string, maxBytes: number): Buffer {
+  let s = b64;
+  const comma = s.startsWith('data:') ? s.indexOf(',') : -1;
+  if (comma >= 0) {
+    if (!/;base64$/i.test(s.slice(0, comma))) throw invalid('A data: URL in content must be base64 encoded (";base64,").', { field: 'content' });
+    s = s.slice(comma + 1);
+  }
+  s = s.replace(/[\t\n\f\r ]+/g, '');
+  if (s.length === 0) throw invalid('content is empty.', { field: 'content' });
+  const padding = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  const decodedLength = Math.floor((s.length * 3) / 4) - padding;
+  if (decodedLength > maxBytes) {
+    throw new SitepubError('PAYLOAD_TOO_LARGE', `The file is about ${mb(decodedLength)}; the limit for this type is ${mb(maxBytes)}. Use source_url for large files.`, {
+      max_bytes: maxBytes,
+    });
+  }
+  if (!B64_BODY.test(s) || s.length % 4 === 1) {
+    throw invalid('content is not valid base64. Send the file bytes base64-encoded, or use content_text for text files.', { field: 'content' });
+  }
+  return Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+}

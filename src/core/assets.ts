@@ -1,0 +1,244 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { AssetTable, Database } from '../db/schema.js';
+import { assetKindForSlug, decodeBase64Strict, verifyAssetBytes } from './asset-types.js';
+import type { Clock } from './clock.js';
+import { sitePathUrl, type Limits, type UrlConfig } from './config.js';
+import { SitepubError, invalid, notFound } from './errors.js';
+import type { ChangeBus } from './events.js';
+import { newId, sha256Hex } from './ids.js';
+import { safeFetch, type SafeFetchOptions } from './net/safe-fetch.js';
+import type { Project } from './projects.js';
+import { normalizeSlug } from './slug.js';
+
+export interface AssetUploadInput {
+  slug: string;
+  content?: string | undefined;
+  content_text?: string | undefined;
+  source_url?: string | undefined;
+  alt?: string | undefined;
+  overwrite?: boolean | undefined;
+  private?: boolean | undefined;
+}
+
+export interface AssetInfo {
+  slug: string;
+  /** Root-relative path, usable as `asset_url` for download tokens. */
+  path: string;
+  /** Public URL on the site, or null for a private asset (reachable only through download links). */
+  url: string | null;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  private: boolean;
+  alt: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Options the server sets for `source_url` fetches (tests allow a loopback server explicitly). */
+export type FetchPolicy = Pick<SafeFetchOptions, 'allowAddresses' | 'lookup' | 'userAgent'>;
+
+type Db = Kysely<Database> | Transaction<Database>;
+type Prepared = { slug: string; bytes: Buffer; contentType: string; sha256: string; input: AssetUploadInput };
+
+export class AssetService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly urls: UrlConfig,
+    private readonly limits: Limits,
+    private readonly bus: ChangeBus,
+    private readonly fetchPolicy: FetchPolicy = {},
+  ) {}
+
+  private info(project: Project, row: AssetTable): AssetInfo {
+    const priv = row.private === 1;
+    return {
+      slug: row.slug,
+      path: `/${row.slug}`,
+      url: priv ? null : sitePathUrl(this.urls, project.subdomain, row.slug),
+      content_type: row.content_type,
+      size_bytes: row.size_bytes,
+      sha256: row.sha256,
+      private: priv,
+      alt: row.alt,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+    };
+  }
+
+  async list(project: Project, limit = 100, offset = 0): Promise<{ assets: AssetInfo[]; total: number }> {
+    const [rows, total] = await Promise.all([
+      this.db.selectFrom('assets').selectAll().where('project_id', '=', project.id).orderBy('slug').limit(limit).offset(offset).execute(),
+      this.db.selectFrom('assets').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', project.id).executeTakeFirstOrThrow(),
+    ]);
+    return { assets: rows.map((r) => this.info(project, r)), total: Number(total.n) };
+  }
+
+  private async findRow(db: Db, projectId: string, slug: string): Promise<AssetTable> {
+    const row = await db.selectFrom('assets').selectAll().where('project_id', '=', projectId).where('slug', '=', slug).executeTakeFirst();
+    if (!row) throw notFound(`Asset "${slug}"`, { slug, hint: 'Call assets_list to see the existing slugs.' });
+    return row;
+  }
+
+  async getInfo(project: Project, rawSlug: string): Promise<AssetInfo> {
+    return this.info(project, await this.findRow(this.db, project.id, normalizeSlug(rawSlug, 'asset')));
+  }
+
+  async get(project: Project, rawSlug: string): Promise<AssetInfo & { content: string }> {
+    const slug = normalizeSlug(rawSlug, 'asset');
+    const row = await this.findRow(this.db, project.id, slug);
+    const blob = await this.db.selectFrom('blobs').select('data').where('sha256', '=', row.sha256).executeTakeFirstOrThrow();
+    return { ...this.info(project, row), content: Buffer.from(blob.data).toString('base64') };
+  }
+
+  /** Everything that can fail without touching the database: slug, source, type and size. */
+  private async prepare(input: AssetUploadInput): Promise<Prepared> {
+    const slug = normalizeSlug(input.slug, 'asset');
+    const kind = assetKindForSlug(slug);
+    const given = [input.content, input.content_text, input.source_url].filter((v) => v !== undefined && v !== null).length;
+    if (given !== 1) {
+      throw invalid('Pass exactly one of content (base64), content_text (for text files such as CSS, SVG or JSON), or source_url.', { field: 'content' });
+    }
+    let bytes: Buffer;
+    if (input.content !== undefined) {
+      bytes = decodeBase64Strict(input.content, kind.maxBytes);
+    } else if (input.content_text !== undefined) {
+      if (!kind.text) {
+        throw invalid(`content_text is only for text files (svg, json, css, js, txt, xml, html); "${slug}" is binary: send it base64 in content or use source_url.`, { field: 'content_text' });
+      }
+      bytes = Buffer.from(input.content_text, 'utf8');
+      if (bytes.length > kind.maxBytes) {
+        throw new SitepubError('PAYLOAD_TOO_LARGE', `content_text is ${bytes.length} bytes; the limit for .${kind.ext} is ${kind.maxBytes} bytes.`);
+      }
+    } else {
+      const res = await safeFetch(input.source_url!, {
+        maxBytes: kind.maxBytes,
+        timeoutMs: this.limits.fetchTimeoutMs,
+        maxRedirects: this.limits.fetchMaxRedirects,
+        ...this.fetchPolicy,
+      });
+      bytes = res.bytes;
+    }
+    const contentType = await verifyAssetBytes(kind, bytes);
+    return { slug, bytes, contentType, sha256: sha256Hex(bytes), input };
+  }
+
+  private async store(tx: Db, project: Project, p: Prepared, now: string): Promise<AssetTable> {
+    const page = await tx.selectFrom('pages').select('id').where('project_id', '=', project.id).where('slug', '=', p.slug).executeTakeFirst();
+    if (page) throw new SitepubError('ALREADY_EXISTS', `A page already uses the path "${p.slug}"; pages and assets share the site's URL space.`, { slug: p.slug });
+    await tx
+      .insertInto('blobs')
+      .values({ sha256: p.sha256, size_bytes: p.bytes.length, data: p.bytes, created_at: now })
+      .onConflict((oc) => oc.column('sha256').doNothing())
+      .execute();
+    const existing = await tx.selectFrom('assets').selectAll().where('project_id', '=', project.id).where('slug', '=', p.slug).executeTakeFirst();
+    if (existing && !p.input.overwrite) {
+      throw new SitepubError('ALREADY_EXISTS', `Asset "${p.slug}" already exists. Pass overwrite: true to replace it, or choose another slug.`, { slug: p.slug });
+    }
+    if (existing) {
+      // Overwriting keeps the private flag and alt text unless the caller sets them: replacing a
+      // private file must never publish it by accident.
+      const row: AssetTable = {
+        ...existing,
+        sha256: p.sha256,
+        content_type: p.contentType,
+        size_bytes: p.bytes.length,
+        private: p.input.private === undefined ? existing.private : p.input.private ? 1 : 0,
+        alt: p.input.alt === undefined ? existing.alt : p.input.alt,
+        updated_at: now,
+      };
+      await tx.updateTable('assets').set(row).where('id', '=', existing.id).execute();
+      if (existing.sha256 !== p.sha256) await this.collectBlob(tx, existing.sha256);
+      return row;
+    }
+    const row: AssetTable = {
+      id: newId('ast'),
+      project_id: project.id,
+      slug: p.slug,
+      sha256: p.sha256,
+      content_type: p.contentType,
+      size_bytes: p.bytes.length,
+      private: p.input.private ? 1 : 0,
+      alt: p.input.alt ?? null,
+      created_at: now,
+      updated_at: now,
+    };
+    await tx.insertInto('assets').values(row).execute();
+    return row;
+  }
+
+  /** Deletes a blob no asset points at any more (blobs are shared by content across projects). */
+  private async collectBlob(tx: Db, sha256: string): Promise<void> {
+    const used = await tx.selectFrom('assets').select('id').where('sha256', '=', sha256).limit(1).executeTakeFirst();
+    if (!used) await tx.deleteFrom('blobs').where('sha256', '=', sha256).execute();
+  }
+
+  async upload(project: Project, input: AssetUploadInput): Promise<AssetInfo> {
+    const p = await this.prepare(input);
+    const now = this.clock.now().toISOString();
+    const row = await this.db.transaction().execute((tx) => this.store(tx, project, p, now));
+    this.bus.assetChanged(project.id, p.slug);
+    return this.info(project, row);
+  }
+
+  async bulkUpload(project: Project, inputs: readonly AssetUploadInput[]): Promise<{ assets: AssetInfo[]; uploaded: number }> {
+    if (inputs.length === 0) throw invalid('assets must contain at least one asset', { field: 'assets' });
+    if (inputs.length > this.limits.bulkItems) throw invalid(`At most ${this.limits.bulkItems} assets per bulk call`, { field: 'assets' });
+    const prepared: Prepared[] = [];
+    for (const [index, input] of inputs.entries()) {
+      try {
+        prepared.push(await this.prepare(input));
+      } catch (e) {
+        if (e instanceof SitepubError) throw new SitepubError(e.type, `assets[${index}]: ${e.message} Nothing was uploaded.`, { ...e.details, index });
+        throw e;
+      }
+    }
+    const seen = new Set<string>();
+    prepared.forEach((p, index) => {
+      if (seen.has(p.slug)) throw invalid(`assets[${index}]: slug "${p.slug}" appears twice in this request`, { index, slug: p.slug });
+      seen.add(p.slug);
+    });
+    const now = this.clock.now().toISOString();
+    const rows = await this.db.transaction().execute(async (tx) => {
+      const out: AssetTable[] = [];
+      for (const [index, p] of prepared.entries()) {
+        try {
+          out.push(await this.store(tx, project, p, now));
+        } catch (e) {
+          if (e instanceof SitepubError) throw new SitepubError(e.type, `assets[${index}]: ${e.message} Nothing was uploaded.`, { ...e.details, index });
+          throw e;
+        }
+      }
+      return out;
+    });
+    for (const p of prepared) this.bus.assetChanged(project.id, p.slug);
+    return { assets: rows.map((r) => this.info(project, r)), uploaded: rows.length };
+  }
+
+  async delete(project: Project, rawSlug: string): Promise<{ slug: string; deleted: true }> {
+    const slug = normalizeSlug(rawSlug, 'asset');
+    await this.db.transaction().execute(async (tx) => {
+      const row = await this.findRow(tx, project.id, slug);
+      await tx.deleteFrom('assets').where('id', '=', row.id).execute();
+      await this.collectBlob(tx, row.sha256);
+    });
+    this.bus.assetChanged(project.id, slug);
+    return { slug, deleted: true };
+  }
+
+  /** Hot path for sites and download links: metadata and bytes of one asset. */
+  async content(projectId: string, slug: string): Promise<{ row: AssetTable; data: Buffer } | undefined> {
+    const row = await this.db
+      .selectFrom('assets')
+      .innerJoin('blobs', 'blobs.sha256', 'assets.sha256')
+      .selectAll('assets')
+      .select('blobs.data')
+      .where('assets.project_id', '=', projectId)
+      .where('assets.slug', '=', slug)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const { data, ...asset } = row;
+    return { row: asset, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
+  }
+}

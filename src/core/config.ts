@@ -1,0 +1,45 @@
+/** What the core needs to know about where it is published. Built once from flags and env. */
+export interface UrlConfig {
+  /** Base URL of the platform (API, MCP, download links), without a trailing slash. */
+  publicUrl: string;
+  /** Sites live at `{subdomain}.{siteDomain}`. */
+  siteDomain: string;
+  /** Scheme and port used in site URLs; taken from the public URL unless set. */
+  siteScheme: string;
+  sitePort: string;
+}
+
+export interface Limits {
+  pageBytes: number;
+  bulkItems: number;
+  fetchTimeoutMs: number;
+  fetchMaxRedirects: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  pageBytes: 2 * 1024 * 1024,
+  bulkItems: 100,
+  fetchTimeoutMs: 15_000,
+  fetchMaxRedirects: 3,
+};
+
+export function makeUrlConfig(publicUrl: string, siteDomain: string): UrlConfig {
+  const u = new URL(publicUrl);
+  return {
+    publicUrl: publicUrl.replace(/\/+$/, ''),
+    siteDomain: siteDomain.toLowerCase().replace(/^\.+|\.+$/g, ''),
+    siteScheme: u.protocol.replace(':', ''),
+    sitePort: u.port,
+  };
+}
+
+export function siteUrl(urls: UrlConfig, subdomain: string): string {
+  return `${urls.siteScheme}://${subdomain}.${urls.siteDomain}${urls.sitePort ? `:${urls.sitePort}` : ''}`;
+}
+
+/** Public URL of a path on a site, each segment percent-encoded. */
+export function sitePathUrl(urls: UrlConfig, subdomain: string, slug: string): string {
+  const isIndex = slug === 'index.html';
+  const p = isIndex ? '' : slug.split('/').map(encodeURIComponent).join('/');
+  return `${siteUrl(urls, subdomain)}/${p}`;
+}

@@ -1,0 +1,73 @@
+import type { Db } from '../db/connect.js';
+import { AssetService, type FetchPolicy } from './assets.js';
+import { systemClock, type Clock } from './clock.js';
+import { DEFAULT_LIMITS, type Limits, type UrlConfig } from './config.js';
+import { DownloadService } from './downloads.js';
+import { ChangeBus } from './events.js';
+import { PageService } from './pages.js';
+import { ProjectService, type Project } from './projects.js';
+
+export interface CoreOptions {
+  db: Db;
+  urls: UrlConfig;
+  clock?: Clock;
+  limits?: Partial<Limits>;
+  fetchPolicy?: FetchPolicy;
+}
+
+export interface ProjectStatus {
+  project_id: string;
+  name: string;
+  domain: string;
+  url: string;
+  pages_count: number;
+  assets_count: number;
+  status: 'published' | 'empty';
+}
+
+/** The domain core: every service, wired once. Knows nothing of MCP or HTTP. */
+export class Core {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly urls: UrlConfig;
+  readonly limits: Limits;
+  readonly bus = new ChangeBus();
+  readonly projects: ProjectService;
+  readonly pages: PageService;
+  readonly assets: AssetService;
+  readonly downloads: DownloadService;
+
+  constructor(o: CoreOptions) {
+    this.db = o.db;
+    this.clock = o.clock ?? systemClock;
+    this.urls = o.urls;
+    this.limits = { ...DEFAULT_LIMITS, ...o.limits };
+    const k = o.db.kysely;
+    this.projects = new ProjectService(k, this.clock, this.urls);
+    this.pages = new PageService(k, this.clock, this.urls, this.limits, this.bus);
+    this.assets = new AssetService(k, this.clock, this.urls, this.limits, this.bus, o.fetchPolicy);
+    this.downloads = new DownloadService(k, this.clock, this.urls, this.projects, this.assets);
+  }
+
+  async status(project: Project): Promise<ProjectStatus> {
+    const k = this.db.kysely;
+    const [pages, assets] = await Promise.all([
+      k.selectFrom('pages').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', project.id).executeTakeFirstOrThrow(),
+      k.selectFrom('assets').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', project.id).executeTakeFirstOrThrow(),
+    ]);
+    const pagesCount = Number(pages.n);
+    return {
+      project_id: project.id,
+      name: project.name,
+      domain: project.domain,
+      url: project.url,
+      pages_count: pagesCount,
+      assets_count: Number(assets.n),
+      status: pagesCount > 0 ? 'published' : 'empty',
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,505 @@
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import type { Database, DownloadTokenTable } from '../db/schema.js';
+import type { AssetService } from './assets.js';
+import type { Clock } from './clock.js';
+import type { UrlConfig } from './config.js';
+import { SitepubError, invalid, notFound, type ErrorType } from './errors.js';
+import { isWellFormedToken, mintToken, newId, sha256Hex, tokenDisplayPrefix, tokenHash } from './ids.js';
+import type { Project, ProjectService } from './projects.js';
+import { normalizeSlug } from './slug.js';
+
+export type TokenStatus = 'active' | 'expired' | 'exhausted' | 'revoked';
+
+export interface GenerateTokenInput {
+  asset_url: string;
+  filename?: string | undefined;
+  expires_in_hours?: number | undefined;
+  expires_in_minutes?: number | undefined;
+  max_uses?: number | undefined;
+  visitor_id?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  content_disposition?: 'attachment' | 'inline' | undefined;
+  expiration_redirect_url?: string | undefined;
+  require_confirmation?: boolean | undefined;
+}
+
+export interface GeneratedToken {
+  token: string;
+  token_id: string;
+  token_prefix: string;
+  download_url: string;
+  asset_url: string;
+  filename: string;
+  content_disposition: 'attachment' | 'inline';
+  expires_at: string | null;
+  max_uses: number;
+  visitor_id: string | null;
+  metadata: Record<string, unknown>;
+  require_confirmation: boolean;
+  expiration_redirect_url: string | null;
+  created_at: string;
+}
+
+export interface DownloadListItem {
+  token_id: string;
+  token_prefix: string;
+  asset_url: string;
+  filename: string;
+  status: TokenStatus;
+  use_count: number;
+  max_uses: number;
+  remaining_uses: number | null;
+  last_download_at: string | null;
+  expires_at: string | null;
+  visitor_id: string | null;
+  metadata: Record<string, unknown>;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface AttemptInfo {
+  ip?: string | null | undefined;
+  visitorId?: string | null | undefined;
+  userAgent?: string | null | undefined;
+}
+
+/** A consumed (or validated) token with what is needed to serve the file. */
+export interface Grant {
+  token: DownloadTokenTable;
+  use_count: number;
+  remaining_uses: number | null;
+  /** Set (and nothing consumed) when a direct GET meets a token that asks for the confirmation page. */
+  confirmation_required?: true;
+}
+
+const MAX_FILENAME_BYTES = 150;
+const MAX_METADATA_BYTES = 4096;
+const GRANT_MS = 15 * 60 * 1000;
+
+const REASON_TEXT: Record<string, string> = {
+  TOKEN_INVALID: 'This download link is not valid.',
+  TOKEN_REVOKED: 'This download link has been revoked by the seller.',
+  TOKEN_EXPIRED: 'This download link has expired.',
+  TOKEN_EXHAUSTED: 'This download link has been used the maximum number of times.',
+  TOKEN_WRONG_VISITOR: 'This download link belongs to another customer.',
+};
+
+function tokenError(type: ErrorType, token?: Pick<DownloadTokenTable, 'id' | 'expiration_redirect_url'>): SitepubError {
+  const recovery: Record<string, string> = {
+    TOKEN_INVALID: 'Check that the whole token was copied; list-downloads shows existing tokens by prefix.',
+    TOKEN_REVOKED: 'Generate a new token with file-downloads_generate_token if the buyer should still get the file.',
+    TOKEN_EXPIRED: 'Generate a new token (expires_in_hours, or 0 for no expiry).',
+    TOKEN_EXHAUSTED: 'Generate a new token, or one with a higher max_uses (0 = unlimited).',
+    TOKEN_WRONG_VISITOR: 'Pass the visitor_id the token was generated for.',
+  };
+  return new SitepubError(type, `${REASON_TEXT[type] ?? 'Refused.'} ${recovery[type] ?? ''}`.trim(), {
+    ...(token ? { token_id: token.id } : {}),
+    ...(token?.expiration_redirect_url ? { redirect_url: token.expiration_redirect_url } : {}),
+  });
+}
+
+export const humanReason = (type: string): string => REASON_TEXT[type] ?? 'This download link cannot be used.';
+
+/** Filename for Content-Disposition: NFC, no path or shell-special characters, at most 150 bytes. */
+export function sanitizeFilename(raw: string): string {
+  let s = raw.normalize('NFC').replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '_').trim();
+  while (Buffer.byteLength(s, 'utf8') > MAX_FILENAME_BYTES) s = s.slice(0, -1);
+  return s || 'download';
+}
+
+function nonNegInt(v: number | undefined, field: string, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || v < 0 || v > max) throw invalid(`${field} must be a whole number from 0 to ${max}`, { field });
+  return v;
+}
+
+export class DownloadService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly urls: UrlConfig,
+    private readonly projects: ProjectService,
+    private readonly assets: AssetService,
+  ) {}
+
+  downloadUrl(token: string): string {
+    return `${this.urls.publicUrl}/d/${token}`;
+  }
+
+  /** Accepts `/files/a.pdf`, `files/a.pdf` or the asset's public URL on this project's site. */
+  resolveAssetSlug(project: Project, assetUrl: string): string {
+    if (typeof assetUrl !== 'string' || !assetUrl.trim()) throw invalid('asset_url is required', { field: 'asset_url' });
+    let p = assetUrl.trim();
+    if (/^[a-z][a-z0-9+.-]*:/i.test(p)) {
+      let u: URL;
+      try {
+        u = new URL(p);
+      } catch {
+        throw invalid(`asset_url "${p}" is not a valid URL`, { field: 'asset_url' });
+      }
+      if (u.hostname.toLowerCase() !== project.domain) {
+        throw invalid(`asset_url must name an asset of this project (host ${project.domain}), by path like "/files/ebook.pdf" or its site URL.`, { field: 'asset_url' });
+      }
+      p = u.pathname;
+    }
+    p = p.split(/[?#]/)[0]!.replace(/^\/+/, '');
+    try {
+      p = decodeURIComponent(p);
+    } catch {
+      throw invalid(`asset_url "${assetUrl}" has broken percent-encoding`, { field: 'asset_url' });
+    }
+    return normalizeSlug(p, 'asset');
+  }
+
+  async generate(project: Project, input: GenerateTokenInput): Promise<GeneratedToken> {
+    const slug = this.resolveAssetSlug(project, input.asset_url);
+    const asset = await this.assets.getInfo(project, slug).catch((e: unknown) => {
+      if (e instanceof SitepubError && e.type === 'NOT_FOUND') {
+        throw notFound(`Asset "${slug}"`, { hint: 'Upload it first with assets_upload (private: true keeps it off the public site).' });
+      }
+      throw e;
+    });
+    const hours = nonNegInt(input.expires_in_hours, 'expires_in_hours', 24 * 365 * 10);
+    const minutes = nonNegInt(input.expires_in_minutes, 'expires_in_minutes', 60 * 24 * 365 * 10);
+    const maxUses = nonNegInt(input.max_uses, 'max_uses', 1_000_000) ?? 1;
+    const now = this.clock.now();
+    const ttlMs = minutes !== undefined ? minutes * 60_000 : (hours ?? 24) * 3_600_000;
+    const expiresAt = ttlMs === 0 ? null : new Date(now.getTime() + ttlMs).toISOString();
+    const metadata = input.metadata ?? {};
+    if (typeof metadata !== 'object' || Array.isArray(metadata)) throw invalid('metadata must be an object', { field: 'metadata' });
+    const metaText = JSON.stringify(metadata);
+    if (Buffer.byteLength(metaText) > MAX_METADATA_BYTES) throw invalid(`metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON`, { field: 'metadata' });
+    if (input.visitor_id !== undefined && (input.visitor_id.length === 0 || input.visitor_id.length > 200)) {
+      throw invalid('visitor_id must be 1 to 200 characters', { field: 'visitor_id' });
+    }
+    let redirect: string | null = null;
+    if (input.expiration_redirect_url !== undefined) {
+      let u: URL | undefined;
+      try {
+        u = new URL(input.expiration_redirect_url);
+      } catch {
+        u = undefined;
+      }
+      if (!u || !/^https?:$/.test(u.protocol) || input.expiration_redirect_url.length > 2048) {
+        throw invalid('expiration_redirect_url must be an absolute http(s) URL', { field: 'expiration_redirect_url' });
+      }
+      redirect = u.href;
+    }
+    const filename = sanitizeFilename(input.filename ?? slug.slice(slug.lastIndexOf('/') + 1));
+    const disposition = input.content_disposition ?? 'attachment';
+    const token = mintToken('download');
+    const row: DownloadTokenTable = {
+      id: newId('dlt'),
+      project_id: project.id,
+      asset_slug: asset.slug,
+      token_hash: tokenHash(token),
+      token_prefix: tokenDisplayPrefix(token),
+      filename,
+      disposition,
+      expires_at: expiresAt,
+      max_uses: maxUses,
+      use_count: 0,
+      visitor_id: input.visitor_id ?? null,
+      metadata: metaText,
+      confirm: input.require_confirmation ? 1 : 0,
+      expiration_redirect_url: redirect,
+      created_at: now.toISOString(),
+      last_used_at: null,
+      revoked_at: null,
+      grant_fp: null,
+      grant_until: null,
+    };
+    await this.db.insertInto('download_tokens').values(row).execute();
+    return {
+      token,
+      token_id: row.id,
+      token_prefix: row.token_prefix,
+      download_url: this.downloadUrl(token),
+      asset_url: asset.path,
+      filename,
+      content_disposition: disposition,
+      expires_at: expiresAt,
+      max_uses: maxUses,
+      visitor_id: row.visitor_id,
+      metadata,
+      require_confirmation: row.confirm === 1,
+      expiration_redirect_url: redirect,
+      created_at: row.created_at,
+    };
+  }
+
+  /**
+   * Consumes one use in a single conditional UPDATE ... RETURNING: concurrent callers, in one process
+   * or many, can never get more successes than max_uses. Only when nothing was consumed does a
+   * second read say why. `grantFp` opens a short window in which Range continuations are free.
+   */
+  async consume(rawToken: string, attempt: AttemptInfo, opts: { projectId?: string; grantFp?: string; direct?: boolean } = {}): Promise<Grant> {
+    const now = this.clock.now();
+    const nowIso = now.toISOString();
+    if (!isWellFormedToken(rawToken, 'download')) throw tokenError('TOKEN_INVALID');
+    const hash = tokenHash(rawToken);
+    const visitor = attempt.visitorId ?? null;
+    let q = this.db
+      .updateTable('download_tokens')
+      .set((eb) => ({
+        use_count: eb('use_count', '+', 1),
+        last_used_at: nowIso,
+        ...(opts.grantFp ? { grant_fp: opts.grantFp, grant_until: new Date(now.getTime() + GRANT_MS).toISOString() } : {}),
+      }))
+      .where('token_hash', '=', hash)
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowIso)]))
+      .where((eb) => eb.or([eb('max_uses', '=', 0), eb('use_count', '<', eb.ref('max_uses'))]))
+      .where((eb) => (visitor === null ? eb('visitor_id', 'is', null) : eb.or([eb('visitor_id', 'is', null), eb('visitor_id', '=', visitor)])));
+    if (opts.projectId) q = q.where('project_id', '=', opts.projectId);
+    if (opts.direct) q = q.where('confirm', '=', 0);
+    const row = await q.returningAll().executeTakeFirst();
+    if (row) {
+      await this.record(row.project_id, row.id, row.asset_slug, 'ok', attempt, nowIso);
+      return { token: row, use_count: row.use_count, remaining_uses: row.max_uses === 0 ? null : Math.max(0, row.max_uses - row.use_count) };
+    }
+    const refused = await this.refusal(hash, visitor, opts.projectId, nowIso);
+    if (!(refused instanceof SitepubError)) return refused;
+    const err = refused;
+    const tok = err.details.token_id ? await this.db.selectFrom('download_tokens').select(['project_id', 'asset_slug']).where('token_hash', '=', hash).executeTakeFirst() : undefined;
+    if (tok) await this.record(tok.project_id, String(err.details.token_id), tok.asset_slug, err.type, attempt, nowIso);
+    throw err;
+  }
+
+  /** Validates without consuming (HEAD, link previews, the confirmation page). */
+  async peek(rawToken: string, attempt: AttemptInfo): Promise<Grant> {
+    if (!isWellFormedToken(rawToken, 'download')) throw tokenError('TOKEN_INVALID');
+    const nowIso = this.clock.now().toISOString();
+    const hash = tokenHash(rawToken);
+    const row = await this.db.selectFrom('download_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+    if (!row) throw tokenError('TOKEN_INVALID');
+    const reason = this.classify(row, attempt.visitorId ?? null, nowIso);
+    if (reason) throw tokenError(reason, row);
+    return { token: row, use_count: row.use_count, remaining_uses: row.max_uses === 0 ? null : Math.max(0, row.max_uses - row.use_count) };
+  }
+
+  /** Serves a Range continuation without a new use when this client holds an open grant. */
+  async continuation(rawToken: string, grantFp: string): Promise<Grant | undefined> {
+    if (!isWellFormedToken(rawToken, 'download')) return undefined;
+    const nowIso = this.clock.now().toISOString();
+    const row = await this.db
+      .selectFrom('download_tokens')
+      .selectAll()
+      .where('token_hash', '=', tokenHash(rawToken))
+      .where('grant_fp', '=', grantFp)
+      .where('grant_until', '>', nowIso)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return { token: row, use_count: row.use_count, remaining_uses: row.max_uses === 0 ? null : Math.max(0, row.max_uses - row.use_count) };
+  }
+
+  private classify(row: DownloadTokenTable, visitor: string | null, nowIso: string): ErrorType | null {
+    if (row.revoked_at) return 'TOKEN_REVOKED';
+    if (row.expires_at !== null && row.expires_at <= nowIso) return 'TOKEN_EXPIRED';
+    if (row.max_uses !== 0 && row.use_count >= row.max_uses) return 'TOKEN_EXHAUSTED';
+    if (row.visitor_id !== null && row.visitor_id !== visitor) return 'TOKEN_WRONG_VISITOR';
+    return null;
+  }
+
+  /** Why nothing was consumed; or, for a usable token that wants confirmation, the grant to confirm. */
+  private async refusal(hash: string, visitor: string | null, projectId: string | undefined, nowIso: string): Promise<SitepubError | Grant> {
+    let q = this.db.selectFrom('download_tokens').selectAll().where('token_hash', '=', hash);
+    if (projectId) q = q.where('project_id', '=', projectId);
+    const row = await q.executeTakeFirst();
+    if (!row) return tokenError('TOKEN_INVALID');
+    const reason = this.classify(row, visitor, nowIso);
+    if (!reason && row.confirm === 1) {
+      return { token: row, use_count: row.use_count, remaining_uses: row.max_uses === 0 ? null : Math.max(0, row.max_uses - row.use_count), confirmation_required: true };
+    }
+    // No reason left means a concurrent request took the last use between the UPDATE and this read.
+    return tokenError(reason ?? 'TOKEN_EXHAUSTED', row);
+  }
+
+  /** Records an attempt. Never the token: only its id. */
+  async record(projectId: string, tokenId: string | null, assetSlug: string | null, outcome: string, a: AttemptInfo, at?: string): Promise<void> {
+    await this.db
+      .insertInto('download_events')
+      .values({
+        project_id: projectId,
+        token_id: tokenId,
+        asset_slug: assetSlug,
+        at: at ?? this.clock.now().toISOString(),
+        outcome,
+        ip: a.ip ?? null,
+        visitor_id: a.visitorId ?? null,
+        user_agent: a.userAgent ? a.userAgent.slice(0, 300) : null,
+      })
+      .execute();
+  }
+
+  async verify(project: Project, input: { token: string; visitor_id?: string | undefined; ip?: string | undefined }): Promise<{
+    valid: true;
+    token_id: string;
+    asset_url: string;
+    filename: string;
+    use_count: number;
+    remaining_uses: number | null;
+    expires_at: string | null;
+    download_url: string;
+  }> {
+    const g = await this.consume(input.token, { ip: input.ip ?? null, visitorId: input.visitor_id ?? null, userAgent: 'verify-token' }, { projectId: project.id });
+    return {
+      valid: true,
+      token_id: g.token.id,
+      asset_url: `/${g.token.asset_slug}`,
+      filename: g.token.filename,
+      use_count: g.use_count,
+      remaining_uses: g.remaining_uses,
+      expires_at: g.token.expires_at,
+      download_url: this.downloadUrl(input.token),
+    };
+  }
+
+  private statusFilter(status: TokenStatus, nowIso: string) {
+    return (eb: ExpressionBuilder<Database, 'download_tokens'>) => {
+      const notRevoked = eb('revoked_at', 'is', null);
+      const notExpired = eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowIso)]);
+      const expired = eb.and([eb('expires_at', 'is not', null), eb('expires_at', '<=', nowIso)]);
+      const exhausted = eb.and([eb('max_uses', '>', 0), eb('use_count', '>=', eb.ref('max_uses'))]);
+      const usable = eb.or([eb('max_uses', '=', 0), eb('use_count', '<', eb.ref('max_uses'))]);
+      switch (status) {
+        case 'revoked':
+          return eb('revoked_at', 'is not', null);
+        case 'expired':
+          return eb.and([notRevoked, expired]);
+        case 'exhausted':
+          return eb.and([notRevoked, notExpired, exhausted]);
+        case 'active':
+          return eb.and([notRevoked, notExpired, usable]);
+      }
+    };
+  }
+
+  async list(
+    project: Project,
+    input: { status?: TokenStatus | 'all' | undefined; asset_url?: string | undefined; visitor_id?: string | undefined; limit?: number | undefined; offset?: number | undefined },
+  ): Promise<{ downloads: DownloadListItem[]; total: number; limit: number; offset: number }> {
+    const nowIso = this.clock.now().toISOString();
+    const limit = input.limit ?? 20;
+    const offset = input.offset ?? 0;
+    let base = this.db.selectFrom('download_tokens').where('project_id', '=', project.id);
+    if (input.status && input.status !== 'all') base = base.where(this.statusFilter(input.status, nowIso));
+    if (input.asset_url) base = base.where('asset_slug', '=', this.resolveAssetSlug(project, input.asset_url));
+    if (input.visitor_id) base = base.where('visitor_id', '=', input.visitor_id);
+    const [rows, total] = await Promise.all([
+      base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return {
+      downloads: rows.map((r) => ({
+        token_id: r.id,
+        token_prefix: r.token_prefix,
+        asset_url: `/${r.asset_slug}`,
+        filename: r.filename,
+        status: this.classify(r, r.visitor_id, nowIso) ? statusOf(this.classify(r, r.visitor_id, nowIso)!) : 'active',
+        use_count: r.use_count,
+        max_uses: r.max_uses,
+        remaining_uses: r.max_uses === 0 ? null : Math.max(0, r.max_uses - r.use_count),
+        last_download_at: r.last_used_at,
+        expires_at: r.expires_at,
+        visitor_id: r.visitor_id,
+        metadata: JSON.parse(r.metadata) as Record<string, unknown>,
+        created_at: r.created_at,
+        revoked_at: r.revoked_at,
+      })),
+      total: Number(total.n),
+      limit,
+      offset,
+    };
+  }
+
+  async revoke(project: Project, input: { token?: string | undefined; token_id?: string | undefined }): Promise<{ token_id: string; revoked: true; revoked_at: string }> {
+    if ((input.token === undefined) === (input.token_id === undefined)) {
+      throw invalid('Pass exactly one of token or token_id (token_id is shown by file-downloads_list_downloads).', { field: 'token' });
+    }
+    let q = this.db.selectFrom('download_tokens').select(['id', 'revoked_at']).where('project_id', '=', project.id);
+    if (input.token !== undefined) {
+      if (!isWellFormedToken(input.token, 'download')) throw tokenError('TOKEN_INVALID');
+      q = q.where('token_hash', '=', tokenHash(input.token));
+    } else {
+      q = q.where('id', '=', input.token_id!);
+    }
+    const row = await q.executeTakeFirst();
+    if (!row) throw tokenError('TOKEN_INVALID');
+    if (row.revoked_at) return { token_id: row.id, revoked: true, revoked_at: row.revoked_at };
+    const at = this.clock.now().toISOString();
+    await this.db.updateTable('download_tokens').set({ revoked_at: at }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
+    return { token_id: row.id, revoked: true, revoked_at: at };
+  }
+
+  async stats(project: Project, days = 30): Promise<{
+    days: number;
+    since: string;
+    total_tokens: number;
+    total_downloads: number;
+    active_tokens: number;
+    expired_tokens: number;
+    exhausted_tokens: number;
+    revoked_tokens: number;
+    top_files: Array<{ asset_url: string; downloads: number }>;
+    daily: Array<{ date: string; downloads: number }>;
+  }> {
+    if (!Number.isInteger(days) || days < 1 || days > 3650) throw invalid('days must be a whole number from 1 to 3650', { field: 'days' });
+    const now = this.clock.now();
+    const nowIso = now.toISOString();
+    const startDay = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1)));
+    const since = startDay.toISOString();
+    const tokens = () => this.db.selectFrom('download_tokens').where('project_id', '=', project.id).where('created_at', '>=', since);
+    const count = (q: ReturnType<typeof tokens>) => q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n));
+    const okEvents = () => this.db.selectFrom('download_events').where('project_id', '=', project.id).where('outcome', '=', 'ok').where('at', '>=', since);
+    const day = sql<string>`substr(${sql.ref('at')}, 1, 10)`;
+    const [total, active, expired, exhausted, revoked, downloads, top, daily] = await Promise.all([
+      count(tokens()),
+      count(tokens().where(this.statusFilter('active', nowIso))),
+      count(tokens().where(this.statusFilter('expired', nowIso))),
+      count(tokens().where(this.statusFilter('exhausted', nowIso))),
+      count(tokens().where(this.statusFilter('revoked', nowIso))),
+      okEvents().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n)),
+      okEvents()
+        .select(['asset_slug', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('asset_slug')
+        .orderBy('n', 'desc')
+        .orderBy('asset_slug')
+        .limit(10)
+        .execute(),
+      okEvents().select([day.as('d'), (eb) => eb.fn.countAll<number>().as('n')]).groupBy(day).execute(),
+    ]);
+    const perDay = new Map(daily.map((r) => [r.d, Number(r.n)]));
+    const series: Array<{ date: string; downloads: number }> = [];
+    for (let i = 0; i < days; i++) {
+      const d = new Date(startDay.getTime() + i * 86_400_000).toISOString().slice(0, 10);
+      series.push({ date: d, downloads: perDay.get(d) ?? 0 });
+    }
+    return {
+      days,
+      since,
+      total_tokens: total,
+      total_downloads: downloads,
+      active_tokens: active,
+      expired_tokens: expired,
+      exhausted_tokens: exhausted,
+      revoked_tokens: revoked,
+      top_files: top.map((r) => ({ asset_url: `/${r.asset_slug ?? ''}`, downloads: Number(r.n) })),
+      daily: series,
+    };
+  }
+
+  /** Client fingerprint for Range grants: a hash, so no raw address is stored with the token. */
+  static fingerprint(ip: string | null | undefined, userAgent: string | null | undefined): string {
+    const prefix = ip ? (ip.includes(':') ? ip.split(':').slice(0, 4).join(':') : ip.split('.').slice(0, 3).join('.')) : '';
+    return sha256Hex(`${prefix}|${userAgent ?? ''}`).slice(0, 32);
+  }
+}
+
+function statusOf(t: ErrorType): TokenStatus {
+  if (t === 'TOKEN_REVOKED') return 'revoked';
+  if (t === 'TOKEN_EXPIRED') return 'expired';
+  if (t === 'TOKEN_EXHAUSTED') return 'exhausted';
+  return 'active';
+}

@@ -1,0 +1,181 @@
+import dns from 'node:dns';
+import type { LookupFunction } from 'node:net';
+import { Agent, request } from 'undici';
+import { SitepubError } from '../errors.js';
+import { classifyAddress, isBlockedHostLiteral, type AddressVerdict } from './ip-policy.js';
+
+export interface SafeFetchOptions {
+  maxBytes: number;
+  /** Whole fetch, body included. */
+  timeoutMs: number;
+  maxRedirects: number;
+  /** Test-only escape hatch: exact IP literals allowed despite the policy. Empty by default. */
+  allowAddresses?: readonly string[] | undefined;
+  /** Injectable DNS lookup (dns.lookup's signature), so tests need no network. */
+  lookup?: LookupFunction | undefined;
+  userAgent?: string | undefined;
+}
+
+export interface SafeFetchResult {
+  bytes: Buffer;
+  contentType: string | null;
+  finalUrl: string;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+function blocked(url: string, why: string): SitepubError {
+  return new SitepubError(
+    'SOURCE_URL_BLOCKED',
+    `source_url ${url} was refused: ${why}. Private, loopback, link-local and cloud-metadata addresses are never fetched. ` +
+      'Use a public http(s) URL, or send the file bytes in content / content_text instead.',
+  );
+}
+
+function failed(url: string, why: string): SitepubError {
+  return new SitepubError('SOURCE_URL_FAILED', `Could not download ${url}: ${why}. Check that the URL is public and points to the file itself, or send the bytes in content instead.`);
+}
+
+const verdictText = (v: AddressVerdict): string => `${v.address} is a ${v.range} address`;
+
+/**
+ * A lookup that refuses the connection when any resolved address is not allowed. Because it runs
+ * at connect time, the address checked is the address connected to (no DNS-rebinding gap).
+ */
+function guardedLookup(base: LookupFunction, allow: ReadonlySet<string>): LookupFunction {
+  return ((hostname: string, options: dns.LookupOptions, callback: (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void) => {
+    base(hostname, options, (err, address, family) => {
+      if (err) return callback(err, address as string, family);
+      const list = Array.isArray(address) ? address.map((a) => a.address) : [address];
+      for (const a of list) {
+        const v = classifyAddress(a);
+        if (!v.allowed && !allow.has(a)) {
+          const e = new Error(`blocked address: ${verdictText(v)}`) as NodeJS.ErrnoException;
+          e.code = 'ESITEPUB_BLOCKED';
+          return callback(e, address as string, family);
+        }
+      }
+      callback(null, address as string, family);
+    });
+  }) as LookupFunction;
+}
+
+function checkUrl(url: URL, allow: ReadonlySet<string>): void {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw blocked(url.href, `only http and https URLs are fetched, not ${url.protocol}`);
+  if (url.username || url.password) throw blocked(url.href, 'URLs with credentials are not fetched');
+  const host = url.hostname.toLowerCase().replace(/\.$/, '');
+  const literal = isBlockedHostLiteral(host);
+  if (literal) {
+    const bare = host.replace(/^\[|\]$/g, '');
+    if (!literal.allowed && !allow.has(bare)) throw blocked(url.href, verdictText(literal));
+    return;
+  }
+  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal') || !host.includes('.')) {
+    throw blocked(url.href, `"${host}" is a local host name`);
+  }
+}
+
+function causeCode(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let i = 0; i < 5 && cur && typeof cur === 'object'; i++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR_CONNECT_TIMEOUT' && code.startsWith('E')) return code;
+    if (code === 'UND_ERR_CONNECT_TIMEOUT') return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function messageOf(e: unknown): string {
+  let cur: unknown = e;
+  let msg = '';
+  for (let i = 0; i < 5 && cur && typeof cur === 'object'; i++) {
+    msg = (cur as { message?: string }).message ?? msg;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return msg;
+}
+
+/**
+ * Fetches a user-supplied URL without letting it reach the server's own network: every hop's
+ * host is checked, the connected address is checked, redirects are followed by hand and
+ * re-checked, the body is never decompressed, and size and time are capped while streaming.
+ */
+export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise<SafeFetchResult> {
+  const allow = new Set(opts.allowAddresses ?? []);
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new SitepubError('VALIDATION_ERROR', `source_url "${rawUrl.slice(0, 200)}" is not a valid absolute URL.`, { field: 'source_url' });
+  }
+  const agent = new Agent({
+    connect: { lookup: guardedLookup(opts.lookup ?? (dns.lookup as LookupFunction), allow), timeout: Math.min(opts.timeoutMs, 10_000) },
+    headersTimeout: opts.timeoutMs,
+    bodyTimeout: opts.timeoutMs,
+    maxRedirections: 0,
+  } as Agent.Options);
+  const signal = AbortSignal.timeout(opts.timeoutMs);
+  try {
+    for (let hop = 0; ; hop++) {
+      checkUrl(url, allow);
+      let res: Awaited<ReturnType<typeof request>>;
+      try {
+        res = await request(url, {
+          dispatcher: agent,
+          method: 'GET',
+          signal,
+          headers: { 'accept-encoding': 'identity', 'user-agent': opts.userAgent ?? 'sitepub-fetch/0.1 (+asset import)', accept: '*/*' },
+        });
+      } catch (e) {
+        const code = causeCode(e);
+        if (code === 'ESITEPUB_BLOCKED') throw blocked(url.href, messageOf(e).replace(/^blocked address: /, ''));
+        if (signal.aborted) throw failed(url.href, `timed out after ${opts.timeoutMs} ms`);
+        if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw failed(url.href, 'the host name does not resolve');
+        throw failed(url.href, `connection failed (${code ?? messageOf(e) ?? 'network error'})`);
+      }
+      if (REDIRECTS.has(res.statusCode)) {
+        await res.body.dump().catch(() => undefined);
+        const loc = res.headers.location;
+        if (typeof loc !== 'string' || !loc) throw failed(url.href, `redirect ${res.statusCode} without a Location`);
+        if (hop >= opts.maxRedirects) throw failed(url.href, `more than ${opts.maxRedirects} redirects`);
+        try {
+          url = new URL(loc, url);
+        } catch {
+          throw failed(url.href, 'redirect to an invalid URL');
+        }
+        continue;
+      }
+      if (res.statusCode < 200 || res.statusCode > 299) {
+        await res.body.dump().catch(() => undefined);
+        throw failed(url.href, `the server answered HTTP ${res.statusCode}`);
+      }
+      const declared = Number(res.headers['content-length'] ?? NaN);
+      if (Number.isFinite(declared) && declared > opts.maxBytes) {
+        res.body.destroy();
+        throw new SitepubError('PAYLOAD_TOO_LARGE', `The file at ${url.href} is ${declared} bytes; the limit for this type is ${opts.maxBytes} bytes.`);
+      }
+      const chunks: Buffer[] = [];
+      let total = 0;
+      try {
+        for await (const chunk of res.body) {
+          const b = chunk as Buffer;
+          total += b.length;
+          if (total > opts.maxBytes) {
+            res.body.destroy();
+            throw new SitepubError('PAYLOAD_TOO_LARGE', `The file at ${url.href} is larger than the limit of ${opts.maxBytes} bytes for this type.`);
+          }
+          chunks.push(b);
+        }
+      } catch (e) {
+        if (e instanceof SitepubError) throw e;
+        if (signal.aborted) throw failed(url.href, `timed out after ${opts.timeoutMs} ms`);
+        throw failed(url.href, 'the connection broke while downloading');
+      }
+      const ct = res.headers['content-type'];
+      return { bytes: Buffer.concat(chunks), contentType: typeof ct === 'string' ? ct : null, finalUrl: url.href };
+    }
+  } finally {
+    void agent.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,364 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, PageTable, PageVersionTable } from '../db/schema.js';
+import type { Clock } from './clock.js';
+import { sitePathUrl, type Limits, type UrlConfig } from './config.js';
+import { SitepubError, invalid, notFound } from './errors.js';
+import type { ChangeBus } from './events.js';
+import { newId, sha256Hex } from './ids.js';
+import { applyPatches, type PatchOperation } from './patch.js';
+import type { Project } from './projects.js';
+import { normalizeSlug } from './slug.js';
+
+export type JsonObject = Record<string, unknown>;
+
+export interface PageInput {
+  slug: string;
+  content: string;
+  meta?: JsonObject | undefined;
+  seo?: JsonObject | undefined;
+}
+
+export interface PageSummary {
+  slug: string;
+  title: string | null;
+  version: number;
+  version_hash: string;
+  size_bytes: number;
+  created_at: string;
+  updated_at: string;
+  url: string;
+}
+
+export interface PageDetail {
+  slug: string;
+  content: string;
+  meta: JsonObject;
+  seo: JsonObject;
+  url: string;
+  created_at: string;
+  updated_at: string;
+  version?: number;
+  version_hash?: string;
+}
+
+export interface VersionInfo {
+  version: number;
+  hash: string;
+  created_by: PageVersionTable['created_by'];
+  patch_summary: string | null;
+  size_bytes: number;
+  created_at: string;
+}
+
+export interface PatchResult {
+  slug: string;
+  version: number;
+  version_hash: string;
+  patches_applied: number;
+  content_preview: string;
+}
+
+export interface RollbackResult {
+  slug: string;
+  rolled_back_to: number;
+  new_version: number;
+  new_version_hash: string;
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Identifies a version's content (body, meta and SEO): equal content, equal hash. */
+export function versionHash(content: string, meta: string, seo: string): string {
+  return sha256Hex(`${content}\u0000${meta}\u0000${seo}`).slice(0, 12);
+}
+
+function parseJson(text: string): JsonObject {
+  return JSON.parse(text) as JsonObject;
+}
+
+export class PageService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly urls: UrlConfig,
+    private readonly limits: Limits,
+    private readonly bus: ChangeBus,
+  ) {}
+
+  private url(project: Project, slug: string): string {
+    return sitePathUrl(this.urls, project.subdomain, slug);
+  }
+
+  private summary(project: Project, row: Pick<PageTable, 'slug' | 'meta' | 'version' | 'version_hash' | 'size_bytes' | 'created_at' | 'updated_at'>): PageSummary {
+    const meta = parseJson(row.meta);
+    return {
+      slug: row.slug,
+      title: typeof meta.title === 'string' ? meta.title : null,
+      version: row.version,
+      version_hash: row.version_hash,
+      size_bytes: row.size_bytes,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+      url: this.url(project, row.slug),
+    };
+  }
+
+  private checkContent(content: string): number {
+    const size = Buffer.byteLength(content, 'utf8');
+    if (size > this.limits.pageBytes) {
+      throw new SitepubError('PAYLOAD_TOO_LARGE', `Page content is ${size} bytes; the limit is ${this.limits.pageBytes} bytes. Split it into several pages or move large data into assets.`);
+    }
+    return size;
+  }
+
+  private async findRow(db: Db, projectId: string, slug: string): Promise<PageTable> {
+    const row = await db.selectFrom('pages').selectAll().where('project_id', '=', projectId).where('slug', '=', slug).executeTakeFirst();
+    if (!row) throw notFound(`Page "${slug}"`, { slug, hint: 'Call pages_list to see the existing slugs.' });
+    return row;
+  }
+
+  private async assertNoAssetAt(db: Db, projectId: string, slug: string): Promise<void> {
+    const a = await db.selectFrom('assets').select('id').where('project_id', '=', projectId).where('slug', '=', slug).executeTakeFirst();
+    if (a) throw new SitepubError('ALREADY_EXISTS', `An asset already uses the path "${slug}"; pages and assets share the site's URL space.`, { slug });
+  }
+
+  async list(project: Project, limit = 100, offset = 0): Promise<{ pages: PageSummary[]; total: number }> {
+    const [rows, total] = await Promise.all([
+      this.db
+        .selectFrom('pages')
+        .select(['slug', 'meta', 'version', 'version_hash', 'size_bytes', 'created_at', 'updated_at'])
+        .where('project_id', '=', project.id)
+        .orderBy('slug')
+        .limit(limit)
+        .offset(offset)
+        .execute(),
+      this.db.selectFrom('pages').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', project.id).executeTakeFirstOrThrow(),
+    ]);
+    return { pages: rows.map((r) => this.summary(project, r)), total: Number(total.n) };
+  }
+
+  async get(project: Project, rawSlug: string, includeVersion = false): Promise<PageDetail> {
+    const slug = normalizeSlug(rawSlug);
+    const row = await this.findRow(this.db, project.id, slug);
+    const out: PageDetail = {
+      slug,
+      content: row.content,
+      meta: parseJson(row.meta),
+      seo: parseJson(row.seo),
+      url: this.url(project, slug),
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+    };
+    if (includeVersion) {
+      out.version = row.version;
+      out.version_hash = row.version_hash;
+    }
+    return out;
+  }
+
+  /** Validates a batch up front so a bulk create fails before anything is written. */
+  private prepare(input: PageInput): { slug: string; content: string; meta: string; seo: string; size: number } {
+    const slug = normalizeSlug(input.slug);
+    if (typeof input.content !== 'string') throw invalid('content must be a string of HTML', { field: 'content' });
+    const size = this.checkContent(input.content);
+    return { slug, content: input.content, meta: JSON.stringify(input.meta ?? {}), seo: JSON.stringify(input.seo ?? {}), size };
+  }
+
+  private async insertPage(db: Db, project: Project, p: ReturnType<PageService['prepare']>, now: string): Promise<PageSummary> {
+    await this.assertNoAssetAt(db, project.id, p.slug);
+    const exists = await db.selectFrom('pages').select('id').where('project_id', '=', project.id).where('slug', '=', p.slug).executeTakeFirst();
+    if (exists) {
+      throw new SitepubError('ALREADY_EXISTS', `Page "${p.slug}" already exists. Use pages_update or pages_patch to change it.`, { slug: p.slug });
+    }
+    const hash = versionHash(p.content, p.meta, p.seo);
+    const row: PageTable = {
+      id: newId('pg'),
+      project_id: project.id,
+      slug: p.slug,
+      content: p.content,
+      meta: p.meta,
+      seo: p.seo,
+      version: 1,
+      version_hash: hash,
+      size_bytes: p.size,
+      created_at: now,
+      updated_at: now,
+    };
+    await db.insertInto('pages').values(row).execute();
+    await db
+      .insertInto('page_versions')
+      .values({ page_id: row.id, version: 1, hash, created_by: 'create', patch_summary: null, content: p.content, meta: p.meta, seo: p.seo, size_bytes: p.size, created_at: now })
+      .execute();
+    return this.summary(project, row);
+  }
+
+  async create(project: Project, input: PageInput): Promise<PageSummary> {
+    const p = this.prepare(input);
+    const now = this.clock.now().toISOString();
+    const out = await this.db.transaction().execute((tx) => this.insertPage(tx, project, p, now));
+    this.bus.pageChanged(project.id, p.slug);
+    return out;
+  }
+
+  async bulkCreate(project: Project, inputs: readonly PageInput[]): Promise<{ pages: PageSummary[]; created: number }> {
+    if (inputs.length === 0) throw invalid('pages must contain at least one page', { field: 'pages' });
+    if (inputs.length > this.limits.bulkItems) throw invalid(`At most ${this.limits.bulkItems} pages per bulk call`, { field: 'pages' });
+    const prepared = inputs.map((i, index) => {
+      try {
+        return this.prepare(i);
+      } catch (e) {
+        if (e instanceof SitepubError) throw new SitepubError(e.type, `pages[${index}]: ${e.message}`, { ...e.details, index });
+        throw e;
+      }
+    });
+    const seen = new Set<string>();
+    prepared.forEach((p, index) => {
+      if (seen.has(p.slug)) throw invalid(`pages[${index}]: slug "${p.slug}" appears twice in this request`, { index, slug: p.slug });
+      seen.add(p.slug);
+    });
+    const now = this.clock.now().toISOString();
+    const pages = await this.db.transaction().execute(async (tx) => {
+      const out: PageSummary[] = [];
+      for (const [index, p] of prepared.entries()) {
+        try {
+          out.push(await this.insertPage(tx, project, p, now));
+        } catch (e) {
+          if (e instanceof SitepubError) throw new SitepubError(e.type, `pages[${index}]: ${e.message} Nothing was created.`, { ...e.details, index });
+          throw e;
+        }
+      }
+      return out;
+    });
+    for (const p of prepared) this.bus.pageChanged(project.id, p.slug);
+    return { pages, created: pages.length };
+  }
+
+  /**
+   * Writes a new version if the page is still at `expectedVersion`. The conditional UPDATE is the
+   * optimistic lock: of several writers on one base, exactly one matches; the rest see a conflict.
+   */
+  private async writeVersion(
+    tx: Db,
+    project: Project,
+    current: PageTable,
+    next: { content: string; meta: string; seo: string; created_by: PageVersionTable['created_by']; patch_summary: string | null },
+  ): Promise<{ version: number; hash: string; size: number }> {
+    const size = this.checkContent(next.content);
+    const version = current.version + 1;
+    const hash = versionHash(next.content, next.meta, next.seo);
+    const now = this.clock.now().toISOString();
+    const res = await tx
+      .updateTable('pages')
+      .set({ content: next.content, meta: next.meta, seo: next.seo, version, version_hash: hash, size_bytes: size, updated_at: now })
+      .where('id', '=', current.id)
+      .where('version', '=', current.version)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) throw await this.conflict(tx, project.id, current.slug);
+    await tx
+      .insertInto('page_versions')
+      .values({ page_id: current.id, version, hash, created_by: next.created_by, patch_summary: next.patch_summary, content: next.content, meta: next.meta, seo: next.seo, size_bytes: size, created_at: now })
+      .execute();
+    return { version, hash, size };
+  }
+
+  private async conflict(db: Db, projectId: string, slug: string): Promise<SitepubError> {
+    const row = await db.selectFrom('pages').select(['version', 'version_hash']).where('project_id', '=', projectId).where('slug', '=', slug).executeTakeFirst();
+    return new SitepubError(
+      'VERSION_CONFLICT',
+      `Page "${slug}" has changed since you read it${row ? ` (now version ${row.version}, hash ${row.version_hash})` : ''}. ` +
+        'Call pages_get with include_version=true, re-apply your change to the new content, and retry with the new hash.',
+      { slug, current_version: row?.version ?? null, current_version_hash: row?.version_hash ?? null },
+    );
+  }
+
+  async update(project: Project, input: PageInput & { base_version_hash?: string | undefined }): Promise<PageSummary> {
+    const slug = normalizeSlug(input.slug);
+    if (typeof input.content !== 'string') throw invalid('content must be a string of HTML', { field: 'content' });
+    this.checkContent(input.content);
+    const out = await this.db.transaction().execute(async (tx) => {
+      const current = await this.findRow(tx, project.id, slug);
+      if (input.base_version_hash !== undefined && input.base_version_hash !== current.version_hash) {
+        throw await this.conflict(tx, project.id, slug);
+      }
+      const meta = input.meta !== undefined ? JSON.stringify(input.meta) : current.meta;
+      const seo = input.seo !== undefined ? JSON.stringify(input.seo) : current.seo;
+      const w = await this.writeVersion(tx, project, current, { content: input.content, meta, seo, created_by: 'update', patch_summary: null });
+      return this.summary(project, { ...current, meta, version: w.version, version_hash: w.hash, size_bytes: w.size, updated_at: this.clock.now().toISOString() });
+    });
+    this.bus.pageChanged(project.id, slug);
+    return out;
+  }
+
+  async patch(project: Project, input: { slug: string; base_version_hash: string; patches: readonly PatchOperation[]; patch_summary?: string | undefined }): Promise<PatchResult> {
+    const slug = normalizeSlug(input.slug);
+    const out = await this.db.transaction().execute(async (tx) => {
+      const current = await this.findRow(tx, project.id, slug);
+      if (input.base_version_hash !== current.version_hash) throw await this.conflict(tx, project.id, slug);
+      const content = applyPatches(current.content, input.patches);
+      const w = await this.writeVersion(tx, project, current, { content, meta: current.meta, seo: current.seo, created_by: 'patch', patch_summary: input.patch_summary ?? null });
+      return { slug, version: w.version, version_hash: w.hash, patches_applied: input.patches.length, content_preview: content.slice(0, 500) };
+    });
+    this.bus.pageChanged(project.id, slug);
+    return out;
+  }
+
+  async versions(project: Project, rawSlug: string): Promise<{ slug: string; current_version: number; versions: VersionInfo[] }> {
+    const slug = normalizeSlug(rawSlug);
+    const page = await this.findRow(this.db, project.id, slug);
+    const rows = await this.db
+      .selectFrom('page_versions')
+      .select(['version', 'hash', 'created_by', 'patch_summary', 'size_bytes', 'created_at'])
+      .where('page_id', '=', page.id)
+      .orderBy('version', 'desc')
+      .execute();
+    return { slug, current_version: page.version, versions: rows };
+  }
+
+  async rollback(project: Project, input: { slug: string; target_version?: number | undefined; target_version_hash?: string | undefined }): Promise<RollbackResult> {
+    const slug = normalizeSlug(input.slug);
+    if ((input.target_version === undefined) === (input.target_version_hash === undefined)) {
+      throw invalid('Pass exactly one of target_version or target_version_hash (see pages_versions).', { field: 'target_version' });
+    }
+    const out = await this.db.transaction().execute(async (tx) => {
+      const current = await this.findRow(tx, project.id, slug);
+      let q = tx.selectFrom('page_versions').selectAll().where('page_id', '=', current.id);
+      q = input.target_version !== undefined ? q.where('version', '=', input.target_version) : q.where('hash', '=', input.target_version_hash!);
+      const target = await q.orderBy('version', 'desc').limit(1).executeTakeFirst();
+      if (!target) {
+        throw notFound(`Version ${input.target_version ?? input.target_version_hash} of page "${slug}"`, { slug, hint: 'Call pages_versions to list the versions.' });
+      }
+      const w = await this.writeVersion(tx, project, current, {
+        content: target.content,
+        meta: target.meta,
+        seo: target.seo,
+        created_by: 'rollback',
+        patch_summary: `rollback to version ${target.version}`,
+      });
+      return { slug, rolled_back_to: target.version, new_version: w.version, new_version_hash: w.hash };
+    });
+    this.bus.pageChanged(project.id, slug);
+    return out;
+  }
+
+  async delete(project: Project, rawSlug: string): Promise<{ slug: string; deleted: true; versions_deleted: number }> {
+    const slug = normalizeSlug(rawSlug);
+    const n = await this.db.transaction().execute(async (tx) => {
+      const page = await this.findRow(tx, project.id, slug);
+      const v = await tx.deleteFrom('page_versions').where('page_id', '=', page.id).executeTakeFirst();
+      await tx.deleteFrom('pages').where('id', '=', page.id).execute();
+      return Number(v.numDeletedRows);
+    });
+    this.bus.pageChanged(project.id, slug);
+    return { slug, deleted: true, versions_deleted: n };
+  }
+
+  /** Hot path for the site server: the current content of one page, or undefined. */
+  async published(projectId: string, slug: string): Promise<{ content: string; version_hash: string; updated_at: string } | undefined> {
+    return this.db
+      .selectFrom('pages')
+      .select(['content', 'version_hash', 'updated_at'])
+      .where('project_id', '=', projectId)
+      .where('slug', '=', slug)
+      .executeTakeFirst();
+  }
+}

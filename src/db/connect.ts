@@ -1,0 +1,79 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  type Dialect as KyselyDialect,
+  type Migration as KyselyMigration,
+  type MigrationProvider,
+} from 'kysely';
+import pg from 'pg';
+import { MIGRATIONS } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** A postgres:// URL selects PostgreSQL; otherwise SQLite in `dataDir`. */
+  databaseUrl?: string | undefined;
+  /** Data folder for the SQLite file; `:memory:` for a throwaway database. */
+  dataDir?: string;
+  /** Tests pass a ready Kysely dialect (for example embedded PostgreSQL). */
+  dialect?: { kysely: KyselyDialect; name: Dialect };
+}
+
+// PostgreSQL returns int8 (count(*), bigserial) as text by default; our numbers stay far below 2^53.
+pg.types.setTypeParser(20, (v: string) => Number.parseInt(v, 10));
+
+export function isPostgresUrl(url: string | undefined): url is string {
+  return !!url && /^postgres(ql)?:\/\//i.test(url);
+}
+
+export function openDb(options: OpenOptions): Db {
+  if (options.dialect) {
+    const kysely = new Kysely<Database>({ dialect: options.dialect.kysely });
+    return { kysely, dialect: options.dialect.name, close: () => kysely.destroy() };
+  }
+  if (isPostgresUrl(options.databaseUrl)) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
+  }
+  const dataDir = options.dataDir ?? './data';
+  let file = ':memory:';
+  if (dataDir !== ':memory:') {
+    mkdirSync(dataDir, { recursive: true });
+    file = path.join(dataDir, 'sitepub.db');
+  }
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+}
+
+/** Applies pending migrations. Kysely's migrator takes a lock, so several instances may start at once. */
+export async function migrate(db: Db): Promise<string[]> {
+  const provider: MigrationProvider = {
+    async getMigrations(): Promise<Record<string, KyselyMigration>> {
+      const out: Record<string, KyselyMigration> = {};
+      for (const m of MIGRATIONS) out[m.name] = { up: (k) => m.up(k, db.dialect) };
+      return out;
+    },
+  };
+  const migrator = new Migrator({ db: db.kysely, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,11 @@
+import type { Kysely } from 'kysely';
+import type { Dialect } from '../connect.js';
+import * as m0001 from './0001-init.js';
+
+export interface Migration {
+  name: string;
+  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
+}
+
+/** Statically listed (no directory scanning), applied in order, each exactly once. */
+export const MIGRATIONS: readonly Migration[] = [{ name: '0001-init', up: m0001.up }];

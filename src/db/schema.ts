@@ -1,0 +1,118 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table types. Ids are text, timestamps ISO-8601 text (UTC, millisecond precision, so they sort and
+ * compare as strings), booleans 0/1 integers and JSON as text: the same values in SQLite and PostgreSQL.
+ */
+export interface ProjectTable {
+  id: string;
+  name: string;
+  subdomain: string;
+  created_at: string;
+}
+
+export interface ApiTokenTable {
+  id: string;
+  /** NULL for an account token, which covers every project. */
+  project_id: string | null;
+  kind: 'project' | 'account';
+  scope: 'read' | 'write';
+  token_hash: string;
+  token_prefix: string;
+  label: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface PageTable {
+  id: string;
+  project_id: string;
+  slug: string;
+  content: string;
+  meta: string;
+  seo: string;
+  version: number;
+  version_hash: string;
+  size_bytes: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PageVersionTable {
+  page_id: string;
+  version: number;
+  hash: string;
+  created_by: 'create' | 'update' | 'patch' | 'rollback';
+  patch_summary: string | null;
+  content: string;
+  meta: string;
+  seo: string;
+  size_bytes: number;
+  created_at: string;
+}
+
+export interface BlobTable {
+  sha256: string;
+  size_bytes: number;
+  data: Uint8Array;
+  created_at: string;
+}
+
+export interface AssetTable {
+  id: string;
+  project_id: string;
+  slug: string;
+  sha256: string;
+  content_type: string;
+  size_bytes: number;
+  private: number;
+  alt: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DownloadTokenTable {
+  id: string;
+  project_id: string;
+  asset_slug: string;
+  token_hash: string;
+  token_prefix: string;
+  filename: string;
+  disposition: 'attachment' | 'inline';
+  expires_at: string | null;
+  max_uses: number;
+  use_count: number;
+  visitor_id: string | null;
+  metadata: string;
+  confirm: number;
+  expiration_redirect_url: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  grant_fp: string | null;
+  grant_until: string | null;
+}
+
+export interface DownloadEventTable {
+  id: Generated<number>;
+  project_id: string;
+  token_id: string | null;
+  asset_slug: string | null;
+  at: string;
+  outcome: string;
+  ip: string | null;
+  visitor_id: string | null;
+  user_agent: string | null;
+}
+
+export interface Database {
+  projects: ProjectTable;
+  api_tokens: ApiTokenTable;
+  pages: PageTable;
+  page_versions: PageVersionTable;
+  blobs: BlobTable;
+  assets: AssetTable;
+  download_tokens: DownloadTokenTable;
+  download_events: DownloadEventTable;
+}

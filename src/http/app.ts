@@ -1,0 +1,71 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { SitepubError } from '../core/errors.js';
+import type { AppDeps } from './context.js';
+import { mountDownloads } from './downloads.js';
+import { mountMcp } from './mcp.js';
+import { openApiDocument } from './openapi.js';
+import { errorJson, humanPage } from './respond.js';
+import { mountRest } from './rest.js';
+import { SiteCache, serveSite } from './sites.js';
+
+function hostnameOf(hostHeader: string | undefined): string {
+  if (!hostHeader) return '';
+  const h = hostHeader.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(0, h.indexOf(']') + 1);
+  const colon = h.lastIndexOf(':');
+  return (colon >= 0 ? h.slice(0, colon) : h).replace(/\.$/, '');
+}
+
+/**
+ * The whole platform as one fetch handler. The Host header picks the side: `{sub}.{siteDomain}`
+ * is a published site (and nothing else: no API, no MCP, no private files); the platform hosts
+ * serve MCP, REST and download links. Any other Host is refused (DNS rebinding).
+ */
+export function createApp(deps: AppDeps): { app: Hono; cache: SiteCache } {
+  const { core, options } = deps;
+  const cache = new SiteCache();
+  core.bus.on((projectId) => cache.invalidate(projectId));
+  const siteSuffix = `.${core.urls.siteDomain}`;
+
+  const platform = new Hono();
+  platform.use(
+    '*',
+    bodyLimit({
+      maxSize: options.maxBodyBytes,
+      onError: (c) => errorJson(c, new SitepubError('PAYLOAD_TOO_LARGE', `Request body over ${options.maxBodyBytes} bytes. Use source_url for large files.`)),
+    }),
+  );
+  platform.get('/healthz', (c) => c.json({ ok: true }));
+  platform.get('/openapi.json', (c) => c.json(openApiDocument(core.urls.publicUrl)));
+  platform.get('/', (c) =>
+    c.html(
+      humanPage(
+        'sitepub is running',
+        `<p>MCP endpoint: <code>${core.urls.publicUrl}/mcp</code> (Bearer token). REST: <code>/papi/project/{id}/...</code>.</p><p>Sites are served at <code>http://{subdomain}.${core.urls.siteDomain}</code>.</p>`,
+      ),
+    ),
+  );
+  mountMcp(platform, deps);
+  mountRest(platform, deps);
+  mountDownloads(platform, deps);
+  platform.notFound((c) => errorJson(c, new SitepubError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}`)));
+  platform.onError((e, c) => {
+    deps.logger.error({ err: e }, 'unhandled error');
+    return errorJson(c, e);
+  });
+
+  const app = new Hono();
+  app.all('*', async (c) => {
+    const host = hostnameOf(c.req.header('host'));
+    if (host.endsWith(siteSuffix)) {
+      const sub = host.slice(0, -siteSuffix.length);
+      if (sub && !sub.includes('.')) return serveSite(c, core, cache, sub);
+    }
+    if (!options.allowedHosts.has(host)) {
+      return c.json({ success: false, error: { code: 403, type: 'FORBIDDEN', message: `Host "${host}" is not served here. Set SITEPUB_PUBLIC_URL or SITEPUB_ALLOWED_HOSTS.` } }, 403);
+    }
+    return platform.fetch(c.req.raw, c.env);
+  });
+  return { app, cache };
+}

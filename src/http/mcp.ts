@@ -1,0 +1,56 @@
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { Hono } from 'hono';
+import { SitepubError, toErrorBody } from '../core/errors.js';
+import { createMcpServer } from '../mcp/server.js';
+import type { AppDeps } from './context.js';
+import { bearer } from './respond.js';
+
+const jsonRpcError = (message: string, code = -32000) => ({ jsonrpc: '2.0', error: { code, message }, id: null });
+
+/**
+ * Streamable HTTP, stateless: every POST gets a fresh server and transport, so any instance
+ * behind a load balancer can answer any request. Bearer token required.
+ */
+export function mountMcp(app: Hono, deps: AppDeps): void {
+  const { core, options, logger } = deps;
+
+  app.post('/mcp', async (c) => {
+    const origin = c.req.header('origin');
+    if (origin && !options.allowedOrigins.has(origin)) {
+      return c.json(jsonRpcError(`Forbidden: Origin ${origin} is not allowed. Set SITEPUB_ALLOWED_ORIGINS to allow it.`), 403);
+    }
+    let actor;
+    try {
+      actor = await core.projects.authenticate(bearer(c));
+    } catch (e) {
+      const body = toErrorBody(e);
+      return c.json({ ...jsonRpcError(body.message), sitepub_error: body }, 401, {
+        'WWW-Authenticate': 'Bearer realm="sitepub", error="invalid_token"',
+      });
+    }
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+      maxRequestBodySize: options.maxBodyBytes,
+    });
+    const server = createMcpServer(core, { actor, filter: options.mcpFilter ?? {}, logger });
+    try {
+      await server.connect(transport);
+      return await transport.handleRequest(c.req.raw);
+    } catch (e) {
+      logger.error({ err: e instanceof SitepubError ? e.type : e }, 'mcp request failed');
+      return c.json(jsonRpcError('Internal error', -32603), 500);
+    } finally {
+      // Stateless JSON responses are complete once handleRequest returns.
+      void server.close();
+    }
+  });
+
+  const notAllowed = () =>
+    new Response(JSON.stringify(jsonRpcError('Method not allowed: this server is stateless; send JSON-RPC with POST.')), {
+      status: 405,
+      headers: { 'content-type': 'application/json', allow: 'POST' },
+    });
+  app.get('/mcp', notAllowed);
+  app.delete('/mcp', notAllowed);
+}

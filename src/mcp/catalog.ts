@@ -1,0 +1,40 @@
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import * as z from 'zod';
+import type { ToolDef } from '../../tools/index.js';
+
+/** JSON Schema for clients: draft-07 compatible (what most clients validate with), no $schema noise. */
+export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const js = z.toJSONSchema(schema, { target: 'draft-7', io, unrepresentable: 'any' }) as Record<string, unknown>;
+  delete js.$schema;
+  return js;
+}
+
+export interface Catalog {
+  readonly tools: readonly ToolDef[];
+  readonly listing: { tools: Tool[] };
+  readonly byName: ReadonlyMap<string, ToolDef>;
+}
+
+const cache = new Map<string, Catalog>();
+
+/** The tools/list answer is built once per tool selection, not per request. */
+export function catalogFor(tools: readonly ToolDef[]): Catalog {
+  const key = tools.map((t) => t.name).join(',');
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const listing = {
+    tools: tools.map(
+      (t): Tool => ({
+        name: t.name,
+        title: t.title,
+        description: t.description,
+        inputSchema: jsonSchemaOf(t.input, 'input') as Tool['inputSchema'],
+        outputSchema: jsonSchemaOf(t.output, 'output') as Tool['outputSchema'],
+        annotations: { title: t.title, ...t.annotations },
+      }),
+    ),
+  };
+  const c: Catalog = { tools, listing, byName: new Map(tools.map((t) => [t.name, t])) };
+  cache.set(key, c);
+  return c;
+}

@@ -1,0 +1,63 @@
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type * as z from 'zod';
+import { selectTools, type ToolFilter } from '../../tools/index.js';
+import type { Core } from '../core/core.js';
+import { SitepubError, toErrorBody } from '../core/errors.js';
+import type { Actor } from '../core/projects.js';
+import { silentLogger, type Logger } from '../log.js';
+import { catalogFor } from './catalog.js';
+import { SERVER_INSTRUCTIONS } from './instructions.js';
+
+export const SERVER_INFO = { name: 'sitepub', title: 'sitepub', version: '0.1.0' };
+
+export interface McpSession {
+  actor: Actor;
+  /** Project used when a call has no project_id (stdio: --project / SITEPUB_PROJECT). */
+  defaultProjectId?: string | undefined;
+  filter?: ToolFilter;
+  logger?: Logger;
+}
+
+export function zodMessage(e: z.ZodError): string {
+  return e.issues.map((i) => `${i.path.length ? i.path.join('.') : '(arguments)'}: ${i.message}`).join('; ');
+}
+
+/** Every failure becomes an isError result whose text is the contract's error JSON. */
+export function errorResult(e: unknown): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text: JSON.stringify(toErrorBody(e)) }] };
+}
+
+/**
+ * One factory for every transport: stdio builds one server, stateless HTTP one per request.
+ * The tool list is precomputed (catalogFor), so building a server costs a few closures.
+ */
+export function createMcpServer(core: Core, session: McpSession): Server {
+  const readOnly = session.filter?.readOnly || session.actor.scope === 'read';
+  const catalog = catalogFor(selectTools({ ...session.filter, readOnly }));
+  const log = session.logger ?? silentLogger;
+  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: false } }, instructions: SERVER_INSTRUCTIONS });
+
+  server.setRequestHandler(ListToolsRequestSchema, () => catalog.listing);
+
+  server.setRequestHandler(CallToolRequestSchema, async (req): Promise<CallToolResult> => {
+    const def = catalog.byName.get(req.params.name);
+    if (!def) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}. Call tools/list to see the available tools.`);
+    const started = performance.now();
+    try {
+      const parsed = def.input.safeParse(req.params.arguments ?? {});
+      if (!parsed.success) throw new SitepubError('VALIDATION_ERROR', `Invalid arguments for ${def.name}: ${zodMessage(parsed.error)}`);
+      const args = parsed.data as { project_id?: string };
+      const project = await core.projects.authorize(session.actor, args.project_id, session.defaultProjectId, !def.annotations.readOnlyHint);
+      const data = def.output.parse(await def.handler({ core, project }, args)) as Record<string, unknown>;
+      log.debug({ tool: def.name, ms: Math.round(performance.now() - started) }, 'tool ok');
+      return { content: [{ type: 'text', text: JSON.stringify(data) }], structuredContent: data };
+    } catch (e) {
+      if (!(e instanceof SitepubError)) log.error({ tool: def.name, err: e }, 'tool failed');
+      else log.info({ tool: def.name, error: e.type, ms: Math.round(performance.now() - started) }, 'tool refused');
+      return errorResult(e);
+    }
+  });
+
+  return server;
+}

@@ -1,0 +1,56 @@
+import { createServer as netServer } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { allowedHostsOf, allowedOriginsOf, type Settings } from './config.js';
+import type { Core } from './core/core.js';
+import { createApp } from './http/app.js';
+import { DEFAULT_MAX_BODY } from './http/context.js';
+import { memoryRateLimiter } from './http/rate-limit.js';
+import type { ToolFilter } from '../tools/index.js';
+import type { Logger } from './log.js';
+
+export interface RunningServer {
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = netServer();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the HTTP platform. Port 0 picks a free port first, so URLs are known before listening. */
+export async function startHttp(core: Core, settings: Settings, logger: Logger, mcpFilter?: ToolFilter): Promise<RunningServer> {
+  const port = settings.port === 0 ? await freePort(settings.host) : settings.port;
+  const { app } = createApp({
+    core,
+    logger,
+    limiter: memoryRateLimiter(),
+    options: {
+      allowedHosts: allowedHostsOf(settings),
+      allowedOrigins: allowedOriginsOf(settings, port),
+      trustProxy: settings.trustProxy,
+      maxBodyBytes: DEFAULT_MAX_BODY,
+      ...(mcpFilter ? { mcpFilter } : {}),
+    },
+  });
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port, hostname: settings.host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  return {
+    port,
+    url: `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  };
+}

@@ -1,0 +1,32 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ALL_TOOLS } from '../tools/index.js';
+
+describe('documentation stays in sync with the code', () => {
+  it('the README tool table lists exactly the registered tools, in order', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const table = readme.slice(readme.indexOf('<!-- tools:start -->'), readme.indexOf('<!-- tools:end -->'));
+    const names = [...table.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]);
+    expect(names).toEqual(ALL_TOOLS.map((t) => t.name));
+  });
+
+  it('mcp.json is a valid stdio client config for this package', () => {
+    const cfg = JSON.parse(readFileSync('mcp.json', 'utf8')) as { mcpServers: Record<string, { command: string; args: string[] }> };
+    const s = cfg.mcpServers.sitepub!;
+    expect(s.command).toBe('npx');
+    expect(s.args).toEqual(['sitepub', 'mcp']);
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { name: string; bin: Record<string, string> };
+    expect(pkg.bin.sitepub).toBe('dist/src/cli/main.js');
+    expect(pkg.name).toBe('sitepub');
+  });
+
+  // The contract lives beside the repository in the team's workspace (and in CI); a plain clone has no copy.
+  const contractFile = new URL('../../shared/CONTRACT.md', import.meta.url);
+  it.skipIf(!existsSync(contractFile))('every tool of the contract is registered under its exact name', () => {
+    const contract = readFileSync(contractFile, 'utf8');
+    const section = contract.slice(contract.indexOf('## 2. MCP tools'), contract.indexOf('## 3. REST API'));
+    const names = [...section.matchAll(/^\| `([a-z_-]+)` \|/gm)].map((m) => m[1]);
+    expect(names.length).toBe(20);
+    expect(ALL_TOOLS.map((t) => t.name).sort()).toEqual([...names].sort());
+  });
+});

@@ -1,0 +1,152 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** These run the built CLI (`npm test` builds first), as a new user would after `npm install`. */
+const CLI = path.resolve('dist/src/cli/main.js');
+const cleanEnv = (): NodeJS.ProcessEnv => {
+  const env = { ...process.env };
+  for (const k of ['DATABASE_URL', 'PORT', 'HOST', 'SITEPUB_DATA', 'SITEPUB_PUBLIC_URL', 'SITEPUB_SITE_DOMAIN', 'SITEPUB_PROJECT']) delete env[k];
+  return env;
+};
+
+function cli(args: string[], dataDir: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args, '--data', dataDir], { encoding: 'utf8', env: cleanEnv() });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function get(port: number, host: string, p: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const r = request({ host: '127.0.0.1', port, path: p, headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    r.on('error', reject);
+    r.end();
+  });
+}
+
+describe('CLI commands', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'sitepub-cli-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('has help for every command', () => {
+    const h = cli(['--help'], dir);
+    expect(h.status).toBe(0);
+    for (const c of ['serve', 'mcp', 'project create', 'token create']) expect(h.stdout).toContain(c);
+    for (const c of [['serve'], ['mcp'], ['project', 'create'], ['project', 'list'], ['token', 'create'], ['token', 'revoke']]) {
+      const r = cli([...c, '--help'], dir);
+      expect(r.status, c.join(' ')).toBe(0);
+      expect(r.stdout).toContain('Usage: sitepub');
+    }
+    const bad = cli(['frobnicate'], dir);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('Unknown command');
+  });
+
+  it('creates projects and tokens, lists and revokes them', () => {
+    const r = cli(['project', 'create', '--name', 'Bäckerei Müller', '--json'], dir);
+    expect(r.status, r.stderr).toBe(0);
+    const p = JSON.parse(r.stdout) as { project_id: string; domain: string; url: string; token: string };
+    expect(p.domain).toBe('backerei-muller.localhost');
+    expect(p.url).toBe('http://backerei-muller.localhost:8787');
+    expect(p.token).toMatch(/^spp_/);
+    const dupe = cli(['project', 'create', '--name', 'x', '--subdomain', 'backerei-muller'], dir);
+    expect(dupe.status).toBe(1);
+    expect(dupe.stderr).toContain('ALREADY_EXISTS');
+    const list = JSON.parse(cli(['project', 'list', '--json'], dir).stdout) as Array<{ project_id: string }>;
+    expect(list.map((x) => x.project_id)).toContain(p.project_id);
+    const t = JSON.parse(cli(['token', 'create', '--project', p.project_id, '--json'], dir).stdout) as { token: string; token_id: string };
+    expect(t.token).toMatch(/^spp_/);
+    const rv = cli(['token', 'revoke', t.token_id], dir);
+    expect(rv.stdout).toContain(`Revoked ${t.token_id}`);
+    const tl = cli(['token', 'list', '--json'], dir);
+    expect(tl.stdout).not.toContain(t.token);
+  });
+});
+
+describe('sitepub serve (built CLI, real sockets)', () => {
+  let dir: string;
+  let proc: ChildProcess;
+  let port = 0;
+  let token = '';
+  let output = '';
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'sitepub-serve-'));
+    proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data', dir], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 20_000);
+      proc.stdout!.on('data', (d: Buffer) => {
+        output += d.toString();
+        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+        if (m) {
+          port = Number(m[1]);
+          clearTimeout(t);
+          resolve();
+        }
+      });
+      proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    });
+    token = /Token:\s+(spp_\S+)/.exec(output)![1]!;
+  });
+  afterAll(() => {
+    proc.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints a token and a ready-to-paste client config on first start', () => {
+    expect(output).toContain('"mcpServers"');
+    expect(output).toContain(`"Authorization": "Bearer ${token}"`);
+    expect(output).toContain('http://mysite.localhost:');
+  });
+
+  it('an MCP client edits the site over Streamable HTTP and a browser sees it at once', async () => {
+    const transport = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+    const client = new Client({ name: 'e2e', version: '1' });
+    await client.connect(transport);
+    const { tools } = await client.listTools();
+    expect(tools).toHaveLength(20);
+    const created = await client.callTool({ name: 'pages_create', arguments: { slug: 'index.html', content: '<h1>Fresh bread</h1>' } });
+    expect(created.isError).toBeFalsy();
+    const page = await get(port, `mysite.localhost:${port}`, '/');
+    expect(page.status).toBe(200);
+    expect(page.body).toBe('<h1>Fresh bread</h1>');
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    await client.close();
+
+    const bad = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { Authorization: 'Bearer spp_wrong' } } });
+    await expect(new Client({ name: 'e2e', version: '1' }).connect(bad)).rejects.toThrow();
+  });
+});
+
+describe('sitepub mcp (stdio, built CLI)', () => {
+  it('serves the tools over stdio with logs on stderr only', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sitepub-stdio-'));
+    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--data', dir], env: cleanEnv() as Record<string, string>, stderr: 'pipe' });
+    const client = new Client({ name: 'e2e', version: '1' });
+    try {
+      await client.connect(transport);
+      expect(client.getInstructions()).toContain('pages_patch');
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toContain('file-downloads_generate_token');
+      const st = await client.callTool({ name: 'project_status', arguments: {} });
+      expect(st.structuredContent).toMatchObject({ domain: 'mysite.localhost', status: 'empty' });
+      const c = await client.callTool({ name: 'pages_create', arguments: { slug: 'about.html', content: '<p>hi</p>' } });
+      expect(c.structuredContent).toMatchObject({ slug: 'about.html', version: 1 });
+    } finally {
+      await client.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,78 @@
+import * as s from '../schemas/assets.js';
+import { ADDITIVE, DESTRUCTIVE, READ, defineTool } from './define.js';
+
+export const ASSETS_LIST = 'assets_list';
+export const ASSETS_GET = 'assets_get';
+export const ASSETS_UPLOAD = 'assets_upload';
+export const ASSETS_DELETE = 'assets_delete';
+export const ASSETS_BULK_UPLOAD = 'assets_bulk_upload';
+
+const TYPES =
+  'Allowed: jpg, jpeg, png, gif, webp, svg, pdf (5 MB); woff, woff2, ttf (2 MB); ico, json, css, js, txt, xml, html (1 MB). ' +
+  'The bytes must match the extension.';
+
+export const assetTools = [
+  defineTool({
+    name: ASSETS_LIST,
+    title: 'List assets',
+    description:
+      'Lists the files of the site (images, CSS, fonts, PDFs...) with path, public URL (null when private), type, size, sha256, private flag and alt text. Read-only.',
+    toolset: 'assets',
+    input: s.assetsListInput,
+    output: s.assetsListOutput,
+    annotations: READ,
+    rest: { method: 'GET', path: '/papi/project/:project_id/assets' },
+    handler: ({ core, project }, a) => core.assets.list(project, a.limit, a.offset),
+  }),
+  defineTool({
+    name: ASSETS_GET,
+    title: 'Get asset',
+    description: 'Returns one asset with its bytes as base64 plus its metadata. For large files prefer assets_list (metadata only). Read-only. Errors: NOT_FOUND.',
+    toolset: 'assets',
+    input: s.assetsGetInput,
+    output: s.assetsGetOutput,
+    annotations: READ,
+    rest: { method: 'GET', path: '/papi/project/:project_id/assets/:slug{.+}' },
+    handler: ({ core, project }, a) => core.assets.get(project, a.slug),
+  }),
+  defineTool({
+    name: ASSETS_UPLOAD,
+    title: 'Upload asset',
+    description:
+      'Stores a file on the site at its slug, live at once (e.g. "css/site.css" at /css/site.css). Give exactly one of: content_text for text files ' +
+      '(CSS, JS, SVG, JSON: no encoding needed), content as base64 for small binaries, or source_url to have the server download it (best for large files). ' +
+      `${TYPES} private: true keeps a file off the public site, for selling it through download links. ` +
+      'Errors: ALREADY_EXISTS (pass overwrite: true to replace), UNSUPPORTED_MEDIA_TYPE (extension not allowed or bytes do not match it), PAYLOAD_TOO_LARGE, ' +
+      'SOURCE_URL_BLOCKED (private or local addresses are never fetched), SOURCE_URL_FAILED (download failed: check the URL or send content).',
+    toolset: 'assets',
+    input: s.assetsUploadInput,
+    output: s.assetsUploadOutput,
+    annotations: { ...ADDITIVE, openWorldHint: true },
+    rest: { method: 'POST', path: '/papi/project/:project_id/assets', status: 201 },
+    handler: ({ core, project }, a) => core.assets.upload(project, a),
+  }),
+  defineTool({
+    name: ASSETS_DELETE,
+    title: 'Delete asset',
+    description:
+      'Deletes a file from the site; its URL answers 404 at once and download links to it stop working. Cannot be undone. Errors: NOT_FOUND.',
+    toolset: 'assets',
+    input: s.assetsDeleteInput,
+    output: s.assetsDeleteOutput,
+    annotations: DESTRUCTIVE,
+    rest: { method: 'DELETE', path: '/papi/project/:project_id/assets/:slug{.+}' },
+    handler: ({ core, project }, a) => core.assets.delete(project, a.slug),
+  }),
+  defineTool({
+    name: ASSETS_BULK_UPLOAD,
+    title: 'Upload assets in bulk',
+    description:
+      'Uploads up to 100 files in one call, all or nothing: if any file is refused, nothing is stored and the error names it (index). Each item as in assets_upload.',
+    toolset: 'assets',
+    input: s.assetsBulkUploadInput,
+    output: s.assetsBulkUploadOutput,
+    annotations: { ...ADDITIVE, openWorldHint: true },
+    rest: { method: 'POST', path: '/papi/project/:project_id/assets/bulk', status: 201 },
+    handler: ({ core, project }, a) => core.assets.bulkUpload(project, a.assets),
+  }),
+];
