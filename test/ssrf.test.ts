@@ -1,0 +1,205 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { LookupFunction } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SitepubError } from '../src/core/errors.js';
+import { classifyAddress, isBlockedHostLiteral } from '../src/core/net/ip-policy.js';
+import { safeFetch, type SafeFetchOptions } from '../src/core/net/safe-fetch.js';
+
+// Traffic goes only to a loopback server. Private and public addresses are exercised through the
+// classifier and an injected DNS lookup, and are refused before any connection is attempted.
+
+describe('address classifier', () => {
+  it.each([
+    '127.0.0.1',
+    '127.255.255.254',
+    '10.0.0.1',
+    '172.16.5.4',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '255.255.255.255',
+    '224.0.0.1',
+    '198.18.0.1',
+    '::1',
+    '::',
+    'fe80::1',
+    'fc00::1',
+    'fd00:ec2::254',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:10.0.0.1',
+    '::ffff:169.254.169.254',
+    '64:ff9b::a00:1',
+    '2002:a00:1::1',
+    '::127.0.0.1',
+    'ff02::1',
+    'not-an-ip',
+  ])('blocks %s', (a) => {
+    expect(classifyAddress(a).allowed).toBe(false);
+  });
+
+  it.each(['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('allows public %s', (a) => {
+    expect(classifyAddress(a).allowed).toBe(true);
+  });
+
+  it.each([
+    'http://2130706433/',
+    'http://0x7f.1/',
+    'http://017700000001/',
+    'http://127.1/',
+    'http://0/',
+    'http://[::ffff:7f00:1]/',
+    'http://[::1]/',
+    'http://169.254.169.254/',
+    'http://0xA9FEA9FE/',
+  ])('numeric and hex host forms are normalised and blocked: %s', (u) => {
+    const v = isBlockedHostLiteral(new URL(u).hostname);
+    expect(v).not.toBeNull();
+    expect(v!.allowed).toBe(false);
+  });
+
+  it('names are not literals', () => {
+    expect(isBlockedHostLiteral('example.com')).toBeNull();
+  });
+});
+
+describe('safeFetch against a loopback server', () => {
+  let server: Server;
+  let port = 0;
+  const hits: string[] = [];
+  const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
+    '/file.txt': (_q, r) => {
+      r.writeHead(200, { 'content-type': 'text/plain' });
+      r.end('hello');
+    },
+    '/big-declared': (_q, r) => {
+      r.writeHead(200, { 'content-length': String(5000) });
+      r.end('x'.repeat(5000));
+    },
+    '/big-chunked': (_q, r) => {
+      r.writeHead(200, { 'content-type': 'application/octet-stream' });
+      let n = 0;
+      const t = setInterval(() => {
+        if (r.destroyed || n++ > 50) {
+          clearInterval(t);
+          r.end();
+          return;
+        }
+        r.write('y'.repeat(1000));
+      }, 1);
+    },
+    '/gzip': (_q, r) => {
+      r.writeHead(200, { 'content-encoding': 'gzip', 'content-type': 'text/plain' });
+      r.end(gzipSync('compressed body'));
+    },
+    '/hang': () => undefined,
+    '/404': (_q, r) => {
+      r.writeHead(404);
+      r.end('nope');
+    },
+    '/loop': (_q, r) => {
+      r.writeHead(302, { location: '/loop' });
+      r.end();
+    },
+    '/to-file': (_q, r) => {
+      r.writeHead(301, { location: '/file.txt' });
+      r.end();
+    },
+  };
+  const redirectTargets = ['http://10.1.2.3/x', 'http://169.254.169.254/latest', 'http://[::1]:1/', 'http://localhost:1/', 'file:///etc/passwd', 'http://0xa9fea9fe/'];
+  redirectTargets.forEach((target, i) => {
+    routes[`/redir-${i}`] = (_q, r) => {
+      r.writeHead(302, { location: target });
+      r.end();
+    };
+  });
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      hits.push(req.url ?? '');
+      (routes[req.url ?? ''] ?? routes['/404']!)(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  const base = (): string => `http://127.0.0.1:${port}`;
+  const opts = (o: Partial<SafeFetchOptions> = {}): SafeFetchOptions => ({ maxBytes: 1000, timeoutMs: 2000, maxRedirects: 3, allowAddresses: ['127.0.0.1'], ...o });
+  const fails = async (p: Promise<unknown>): Promise<SitepubError> => {
+    try {
+      await p;
+    } catch (e) {
+      if (e instanceof SitepubError) return e;
+      throw e;
+    }
+    throw new Error('expected a failure');
+  };
+
+  it('refuses loopback by default, before connecting', async () => {
+    const before = hits.length;
+    const e = await fails(safeFetch(`${base()}/file.txt`, opts({ allowAddresses: [] })));
+    expect(e.type).toBe('SOURCE_URL_BLOCKED');
+    expect(hits.length).toBe(before);
+  });
+
+  it('fetches from an explicitly allowed test server', async () => {
+    const r = await safeFetch(`${base()}/file.txt`, opts());
+    expect(r.bytes.toString()).toBe('hello');
+    expect(r.contentType).toBe('text/plain');
+  });
+
+  it('follows safe redirects and re-checks every hop', async () => {
+    expect((await safeFetch(`${base()}/to-file`, opts())).finalUrl).toBe(`${base()}/file.txt`);
+    for (let i = 0; i < redirectTargets.length; i++) {
+      const e = await fails(safeFetch(`${base()}/redir-${i}`, opts()));
+      expect(e.type, redirectTargets[i]).toBe('SOURCE_URL_BLOCKED');
+    }
+    expect((await fails(safeFetch(`${base()}/loop`, opts()))).type).toBe('SOURCE_URL_FAILED');
+  });
+
+  it('checks the resolved address of names (DNS answers included)', async () => {
+    const fake = (address: string, family: 4 | 6): LookupFunction =>
+      ((_h: string, o: { all?: boolean }, cb: (e: null, a: unknown, f?: number) => void) =>
+        o?.all ? cb(null, [{ address, family }]) : cb(null, address, family)) as unknown as LookupFunction;
+    for (const [addr, fam] of [
+      ['10.0.0.5', 4],
+      ['169.254.169.254', 4],
+      ['::ffff:127.0.0.1', 6],
+      ['fd00::1', 6],
+    ] as const) {
+      const e = await fails(safeFetch('http://files.example.com/a.png', opts({ allowAddresses: [], lookup: fake(addr, fam) })));
+      expect(e.type, addr).toBe('SOURCE_URL_BLOCKED');
+      expect(e.message).toContain(addr);
+    }
+    // A name that resolves to the allowed test server is fetched (the check is on the address).
+    const r = await safeFetch(`http://files.example.com:${port}/file.txt`, opts({ lookup: fake('127.0.0.1', 4) }));
+    expect(r.bytes.toString()).toBe('hello');
+  });
+
+  it('caps the size by Content-Length and while streaming', async () => {
+    expect((await fails(safeFetch(`${base()}/big-declared`, opts()))).type).toBe('PAYLOAD_TOO_LARGE');
+    expect((await fails(safeFetch(`${base()}/big-chunked`, opts({ maxBytes: 3000 })))).type).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('times out, reports HTTP errors, never decompresses', async () => {
+    const t = await fails(safeFetch(`${base()}/hang`, opts({ timeoutMs: 300 })));
+    expect(t.type).toBe('SOURCE_URL_FAILED');
+    expect(t.message).toContain('timed out');
+    expect((await fails(safeFetch(`${base()}/404`, opts()))).message).toContain('404');
+    const gz = await safeFetch(`${base()}/gzip`, opts());
+    expect(gz.bytes.equals(gzipSync('compressed body'))).toBe(true);
+  });
+
+  it.each(['ftp://example.com/a.png', 'file:///etc/passwd', 'data:text/plain,hi', 'http://user:pw@example.com/a.png', 'http://localhost/a.png', 'http://intranet/a.png'])(
+    'refuses %s',
+    async (u) => {
+      expect((await fails(safeFetch(u, opts({ allowAddresses: [] })))).type).toBe('SOURCE_URL_BLOCKED');
+    },
+  );
+});
