@@ -24,6 +24,12 @@ export interface SafeFetchResult {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+/** Drops a response body we will not read; the abort it causes is expected, not an error. */
+function discard(body: { on(event: 'error', l: () => void): unknown; destroy(): unknown }): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
 function blocked(url: string, why: string): SitepubError {
   return new SitepubError(
     'SOURCE_URL_BLOCKED',
@@ -152,7 +158,7 @@ export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise
       }
       const declared = Number(res.headers['content-length'] ?? NaN);
       if (Number.isFinite(declared) && declared > opts.maxBytes) {
-        res.body.destroy();
+        discard(res.body);
         throw new SitepubError('PAYLOAD_TOO_LARGE', `The file at ${url.href} is ${declared} bytes; the limit for this type is ${opts.maxBytes} bytes.`);
       }
       const chunks: Buffer[] = [];
@@ -162,7 +168,7 @@ export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise
           const b = chunk as Buffer;
           total += b.length;
           if (total > opts.maxBytes) {
-            res.body.destroy();
+            discard(res.body);
             throw new SitepubError('PAYLOAD_TOO_LARGE', `The file at ${url.href} is larger than the limit of ${opts.maxBytes} bytes for this type.`);
           }
           chunks.push(b);
