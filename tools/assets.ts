@@ -1,5 +1,8 @@
 import * as s from '../schemas/assets.js';
-import { ADDITIVE, DESTRUCTIVE, READ, defineTool } from './define.js';
+import { ADDITIVE, DESTRUCTIVE, READ, defineTool, type LinkedResource } from './define.js';
+
+const assetLinks = (assets: Array<{ slug: string; content_type: string }>): LinkedResource[] =>
+  assets.map((a) => ({ kind: 'assets', slug: a.slug, mimeType: a.content_type }));
 
 export const ASSETS_LIST = 'assets_list';
 export const ASSETS_GET = 'assets_get';
@@ -23,6 +26,7 @@ export const assetTools = [
     annotations: READ,
     rest: { method: 'GET', path: '/papi/project/:project_id/assets' },
     handler: ({ core, project }, a) => core.assets.list(project, a.limit, a.offset),
+    links: (d) => assetLinks(d.assets),
   }),
   defineTool({
     name: ASSETS_GET,
@@ -50,6 +54,7 @@ export const assetTools = [
     annotations: { ...ADDITIVE, openWorldHint: true },
     rest: { method: 'POST', path: '/papi/project/:project_id/assets', status: 201 },
     handler: ({ core, project }, a) => core.assets.upload(project, a),
+    links: (d) => assetLinks([d]),
   }),
   defineTool({
     name: ASSETS_DELETE,
@@ -74,5 +79,6 @@ export const assetTools = [
     annotations: { ...ADDITIVE, openWorldHint: true },
     rest: { method: 'POST', path: '/papi/project/:project_id/assets/bulk', status: 201 },
     handler: ({ core, project }, a) => core.assets.bulkUpload(project, a.assets),
+    links: (d) => assetLinks(d.assets),
   }),
 ];

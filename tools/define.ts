@@ -19,6 +19,14 @@ export interface RestRoute {
   status?: 200 | 201;
 }
 
+/** A page or asset a result refers to; the MCP adapter turns each into a resource_link. */
+export interface LinkedResource {
+  kind: 'pages' | 'assets';
+  slug: string;
+  title?: string | null;
+  mimeType: string;
+}
+
 export interface ToolContext {
   core: Core;
   project: Project;
@@ -38,6 +46,8 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   annotations: Annotations;
   rest: RestRoute;
   handler(ctx: ToolContext, args: z.output<I>): Promise<z.input<O>>;
+  /** Pages or assets this result creates or lists, returned as resource links too. */
+  links?(data: z.output<O>): LinkedResource[];
 }
 
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): ToolDef {

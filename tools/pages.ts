@@ -1,7 +1,10 @@
 import { invalid } from '../src/core/errors.js';
 import type { PatchOperation } from '../src/core/patch.js';
 import * as s from '../schemas/pages.js';
-import { ADDITIVE, DESTRUCTIVE, READ, defineTool } from './define.js';
+import { ADDITIVE, DESTRUCTIVE, READ, defineTool, type LinkedResource } from './define.js';
+
+const pageLinks = (pages: Array<{ slug: string; title: string | null }>): LinkedResource[] =>
+  pages.map((p) => ({ kind: 'pages', slug: p.slug, title: p.title, mimeType: 'text/html' }));
 
 export const PAGES_LIST = 'pages_list';
 export const PAGES_GET = 'pages_get';
@@ -26,6 +29,7 @@ export const pageTools = [
     annotations: READ,
     rest: { method: 'GET', path: '/papi/project/:project_id/pages' },
     handler: ({ core, project }, a) => core.pages.list(project, a.limit, a.offset),
+    links: (d) => pageLinks(d.pages),
   }),
   defineTool({
     name: PAGES_GET,
@@ -53,6 +57,7 @@ export const pageTools = [
     annotations: ADDITIVE,
     rest: { method: 'POST', path: '/papi/project/:project_id/pages', status: 201 },
     handler: ({ core, project }, a) => core.pages.create(project, a),
+    links: (d) => pageLinks([d]),
   }),
   defineTool({
     name: PAGES_UPDATE,
@@ -142,5 +147,6 @@ export const pageTools = [
     annotations: ADDITIVE,
     rest: { method: 'POST', path: '/papi/project/:project_id/pages/bulk', status: 201 },
     handler: ({ core, project }, a) => core.pages.bulkCreate(project, a.pages),
+    links: (d) => pageLinks(d.pages),
   }),
 ];

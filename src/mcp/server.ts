@@ -8,6 +8,7 @@ import type { Actor } from '../core/projects.js';
 import { silentLogger, type Logger } from '../log.js';
 import { catalogFor } from './catalog.js';
 import { SERVER_INSTRUCTIONS } from './instructions.js';
+import { assetUri, pageUri, registerResources } from './resources.js';
 
 export const SERVER_INFO = { name: 'sitepub', title: 'sitepub', version: '0.1.0' };
 
@@ -36,7 +37,7 @@ export function createMcpServer(core: Core, session: McpSession): Server {
   const readOnly = session.filter?.readOnly || session.actor.scope === 'read';
   const catalog = catalogFor(selectTools({ ...session.filter, readOnly }));
   const log = session.logger ?? silentLogger;
-  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: false } }, instructions: SERVER_INSTRUCTIONS });
+  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: false }, resources: { listChanged: false } }, instructions: SERVER_INSTRUCTIONS });
 
   server.setRequestHandler(ListToolsRequestSchema, () => catalog.listing);
 
@@ -51,7 +52,12 @@ export function createMcpServer(core: Core, session: McpSession): Server {
       const project = await core.projects.authorize(session.actor, args.project_id, session.defaultProjectId, !def.annotations.readOnlyHint);
       const data = def.output.parse(await def.handler({ core, project }, args)) as Record<string, unknown>;
       log.debug({ tool: def.name, ms: Math.round(performance.now() - started) }, 'tool ok');
-      return { content: [{ type: 'text', text: JSON.stringify(data) }], structuredContent: data };
+      const content: CallToolResult['content'] = [{ type: 'text', text: JSON.stringify(data) }];
+      for (const l of def.links?.(data) ?? []) {
+        const uri = l.kind === 'pages' ? pageUri(project.id, l.slug) : assetUri(project.id, l.slug);
+        content.push({ type: 'resource_link', uri, name: l.slug, ...(l.title ? { title: l.title } : {}), mimeType: l.mimeType });
+      }
+      return { content, structuredContent: data };
     } catch (e) {
       if (!(e instanceof SitepubError)) log.error({ tool: def.name, err: e }, 'tool failed');
       else log.info({ tool: def.name, error: e.type, ms: Math.round(performance.now() - started) }, 'tool refused');
@@ -59,5 +65,6 @@ export function createMcpServer(core: Core, session: McpSession): Server {
     }
   });
 
+  registerResources(server, core, session.actor, session.defaultProjectId);
   return server;
 }

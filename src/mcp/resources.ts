@@ -1,0 +1,104 @@
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  ErrorCode,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  type ReadResourceResult,
+  type Resource,
+  type ResourceLink,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Core } from '../core/core.js';
+import { SitepubError } from '../core/errors.js';
+import type { Actor, Project } from '../core/projects.js';
+
+/** Pages and assets as MCP resources: `sitepub://{project_id}/pages/{slug}` and `.../assets/{slug}`. */
+export const PAGE_URI_TEMPLATE = 'sitepub://{project_id}/pages/{slug}';
+export const ASSET_URI_TEMPLATE = 'sitepub://{project_id}/assets/{slug}';
+
+const encodeSlug = (slug: string): string => slug.split('/').map(encodeURIComponent).join('/');
+
+export const pageUri = (projectId: string, slug: string): string => `sitepub://${projectId}/pages/${encodeSlug(slug)}`;
+export const assetUri = (projectId: string, slug: string): string => `sitepub://${projectId}/assets/${encodeSlug(slug)}`;
+
+export function pageLink(project: Project, p: { slug: string; title?: string | null }): ResourceLink {
+  return { type: 'resource_link', uri: pageUri(project.id, p.slug), name: p.slug, ...(p.title ? { title: p.title } : {}), mimeType: 'text/html' };
+}
+
+export function assetLink(project: Project, a: { slug: string; content_type: string }): ResourceLink {
+  return { type: 'resource_link', uri: assetUri(project.id, a.slug), name: a.slug, mimeType: a.content_type };
+}
+
+function parseUri(uri: string): { projectId: string; kind: 'pages' | 'assets'; slug: string } {
+  const m = /^sitepub:\/\/([^/]+)\/(pages|assets)\/(.+)$/.exec(uri);
+  if (!m) throw new McpError(ErrorCode.InvalidParams, `Not a sitepub resource URI: ${uri}. Expected ${PAGE_URI_TEMPLATE} or ${ASSET_URI_TEMPLATE}.`);
+  try {
+    return { projectId: decodeURIComponent(m[1]!), kind: m[2] as 'pages' | 'assets', slug: m[3]!.split('/').map(decodeURIComponent).join('/') };
+  } catch {
+    throw new McpError(ErrorCode.InvalidParams, `Malformed percent-encoding in ${uri}`);
+  }
+}
+
+const PAGE_SIZE = 200;
+
+/** Maps domain errors to JSON-RPC errors (resources have no isError result). -32002 is "resource not found". */
+function rpcError(e: unknown): never {
+  if (e instanceof McpError) throw e;
+  if (e instanceof SitepubError) {
+    if (e.type === 'NOT_FOUND') throw new McpError(-32002, e.message);
+    throw new McpError(ErrorCode.InvalidParams, `${e.type}: ${e.message}`);
+  }
+  throw new McpError(ErrorCode.InternalError, 'Internal error');
+}
+
+export function registerResources(server: Server, core: Core, actor: Actor, defaultProjectId: string | undefined): void {
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
+    resourceTemplates: [
+      { uriTemplate: PAGE_URI_TEMPLATE, name: 'page', title: 'Page HTML', description: 'Current HTML of a page of a sitepub site', mimeType: 'text/html' },
+      { uriTemplate: ASSET_URI_TEMPLATE, name: 'asset', title: 'Asset', description: 'A file of a sitepub site (text or base64 blob)' },
+    ],
+  }));
+
+  // Lists the default project's pages, then its assets; the cursor is an offset over both.
+  server.setRequestHandler(ListResourcesRequestSchema, async (req) => {
+    try {
+      const project = await core.projects.authorize(actor, undefined, defaultProjectId, false);
+      const offset = Math.max(0, Number.parseInt(req.params?.cursor ?? '0', 10) || 0);
+      const pages = await core.pages.list(project, PAGE_SIZE, offset);
+      const resources: Resource[] = pages.pages.map((p) => ({ uri: pageUri(project.id, p.slug), name: p.slug, ...(p.title ? { title: p.title } : {}), mimeType: 'text/html', size: p.size_bytes }));
+      if (resources.length < PAGE_SIZE) {
+        const assetOffset = Math.max(0, offset - pages.total);
+        const assets = await core.assets.list(project, PAGE_SIZE - resources.length, assetOffset);
+        for (const a of assets.assets) resources.push({ uri: assetUri(project.id, a.slug), name: a.slug, mimeType: a.content_type, size: a.size_bytes });
+        const next = pages.total + assetOffset + assets.assets.length;
+        return next < pages.total + assets.total ? { resources, nextCursor: String(next) } : { resources };
+      }
+      return { resources, nextCursor: String(offset + resources.length) };
+    } catch (e) {
+      return rpcError(e);
+    }
+  });
+
+  server.setRequestHandler(ReadResourceRequestSchema, async (req): Promise<ReadResourceResult> => {
+    const { projectId, kind, slug } = parseUri(req.params.uri);
+    try {
+      const project = await core.projects.authorize(actor, projectId, defaultProjectId, false);
+      if (kind === 'pages') {
+        const p = await core.pages.get(project, slug);
+        return { contents: [{ uri: req.params.uri, mimeType: 'text/html', text: p.content }] };
+      }
+      const a = await core.assets.get(project, slug);
+      const text = /^(text\/|application\/json|application\/xml|image\/svg)/.test(a.content_type);
+      return {
+        contents: [
+          text
+            ? { uri: req.params.uri, mimeType: a.content_type, text: Buffer.from(a.content, 'base64').toString('utf8') }
+            : { uri: req.params.uri, mimeType: a.content_type, blob: a.content },
+        ],
+      };
+    } catch (e) {
+      return rpcError(e);
+    }
+  });
+}
