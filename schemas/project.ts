@@ -11,3 +11,16 @@ export const projectStatusOutput = z.object({
   assets_count: z.number().int(),
   status: z.enum(['published', 'empty']).describe('"published" once the site has at least one page; every write is live at once'),
 });
+
+export const projectInfo = z.object({
+  project_id: z.string(),
+  name: z.string(),
+  domain: z.string(),
+  url: z.string(),
+  created_at: z.string(),
+});
+export const projectCreateInput = z.object({
+  name: z.string().min(1).max(200).describe('Display name of the site'),
+  subdomain: z.string().min(1).max(63).optional().describe('Subdomain of the site (a-z, 0-9, "-"); default: derived from the name'),
+});
+export const projectListOutput = z.object({ projects: z.array(projectInfo), total: z.number().int() });

@@ -42,9 +42,11 @@ in the data folder is reachable; --project (or SITEPUB_PROJECT) sets the default
 Creates a project and a project API token (shown once). --json prints
 {"project_id","domain","url","token"}.`,
   'project list': 'Usage: sitepub project list [--json] [--data ./data]',
-  'token create': `Usage: sitepub token create --project ID [--read-only] [--json] [--data ./data]
+  'token create': `Usage: sitepub token create (--project ID | --account) [--read-only] [--json] [--data ./data]
 
-Creates a project API token (shown once; only its hash is stored).`,
+Creates an API token (shown once; only its hash is stored). A project token works on one
+project; an account token (--account) works on every project and may create projects.
+--read-only tokens can only read, and MCP clients using them see only the read-only tools.`,
   'token revoke': 'Usage: sitepub token revoke TOKEN_PREFIX_OR_ID [--data ./data]',
   'token list': 'Usage: sitepub token list [--project ID] [--json] [--data ./data]',
   migrate: 'Usage: sitepub migrate [--data ./data]   (uses DATABASE_URL when set)',
@@ -61,6 +63,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   'read-only': { type: 'boolean' },
   toolsets: { type: 'string' },
+  account: { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -179,12 +182,12 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'token create': {
-        const projectId = v.project ?? settings.defaultProject;
-        if (!projectId) throw new UsageError('--project ID is required (see `sitepub project list`).');
+        const projectId = v.account ? null : (v.project ?? settings.defaultProject);
+        if (projectId === undefined) throw new UsageError('--project ID (see `sitepub project list`) or --account is required.');
         const t = await core.projects.issueToken({ projectId, scope: v['read-only'] ? 'read' : 'write', label: 'token create' });
         if (v.json) out(JSON.stringify(t));
         else {
-          out(`Token ${t.token_id} (${t.scope}) for ${projectId}:`);
+          out(`Token ${t.token_id} (${t.scope}) for ${projectId ?? 'the whole account'}:`);
           out(t.token);
           out('Shown only now; sitepub stores only its hash.');
         }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { SitepubError } from '../core/errors.js';
+import { mountAccount } from './account.js';
 import type { AppDeps } from './context.js';
 import { mountDownloads } from './downloads.js';
 import { mountMcp } from './mcp.js';
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps): { app: Hono; cache: SiteCache } {
     ),
   );
   mountMcp(platform, deps);
+  mountAccount(platform, deps);
   mountRest(platform, deps);
   mountDownloads(platform, deps);
   platform.notFound((c) => errorJson(c, new SitepubError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}`)));

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { projectCreateInput, projectInfo, projectListOutput } from '../../schemas/project.js';
 import { ALL_TOOLS, type ToolDef } from '../../tools/index.js';
 import { ERROR_STATUS } from '../core/errors.js';
 import { SERVER_INFO } from '../mcp/server.js';
@@ -87,6 +88,18 @@ export function openApiDocument(serverUrl: string): Json {
       const { path, method, op } = operation(def);
       paths[path] = { ...(paths[path] ?? {}), [method]: op };
     }
+    const ok = (schema: Json) => ({ description: 'Success', content: { 'application/json': { schema: { type: 'object', properties: { success: { const: true }, data: schema } } } } });
+    const err = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    paths['/papi/projects'] = {
+      get: { operationId: 'projects_list', summary: 'List projects (account token)', tags: ['account'], responses: { '200': ok(schemaOf(projectListOutput, 'output')), default: err } },
+      post: {
+        operationId: 'projects_create',
+        summary: 'Create a project (account token with write scope)',
+        tags: ['account'],
+        requestBody: { required: true, content: { 'application/json': { schema: schemaOf(projectCreateInput, 'input') } } },
+        responses: { '201': ok(schemaOf(projectInfo, 'output')), default: err },
+      },
+    };
     cached = {
       openapi: '3.1.0',
       info: {
