@@ -4,7 +4,6 @@ import { allowedHostsOf, allowedOriginsOf, type Settings } from './config.js';
 import type { Core } from './core/core.js';
 import { createApp } from './http/app.js';
 import { DEFAULT_MAX_BODY } from './http/context.js';
-import { memoryRateLimiter } from './http/rate-limit.js';
 import type { ToolFilter } from '../tools/index.js';
 import type { Logger } from './log.js';
 
@@ -31,7 +30,6 @@ export async function startHttp(core: Core, settings: Settings, logger: Logger, 
   const { app } = createApp({
     core,
     logger,
-    limiter: memoryRateLimiter(),
     options: {
       allowedHosts: allowedHostsOf(settings),
       allowedOrigins: allowedOriginsOf(settings, port),

@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SitepubError } from '../src/core/errors.js';
-import { memoryRateLimiter } from '../src/http/rate-limit.js';
 import { DIALECTS } from './dialects.js';
 import { b64, call, connect, makeApp, makeEnv, PDF_MIN, type TestEnv } from './helpers.js';
 
@@ -123,9 +122,9 @@ describe('download link /d/{token}', () => {
   let req: ReturnType<typeof makeApp>;
   let client: Client;
   beforeAll(async () => {
-    env = await makeEnv();
+    env = await makeEnv({ rateLimit: { points: 5, windowSec: 60 } });
     await setup(env);
-    req = makeApp(env, memoryRateLimiter(5, 60));
+    req = makeApp(env);
     client = await connect(env.core);
   });
   afterAll(() => env.close());
@@ -277,3 +276,25 @@ async function req2(env: TestEnv, token: string): Promise<void> {
   const r = await makeApp(env)(`/d/${token}`, { headers: { 'x-forwarded-for': '127.0.0.1' } });
   expect(r.status).toBe(200);
 }
+
+describe('verify-token is rate-limited per client too', () => {
+  it('blocks a client after too many failed checks, not others, and counts no successes', async () => {
+    const env = await makeEnv({ rateLimit: { points: 3, windowSec: 60 } });
+    try {
+      await setup(env);
+      const g = await env.core.downloads.generate(env.project, { asset_url: '/files/ebook.pdf', max_uses: 0 });
+      for (let i = 0; i < 10; i++) await env.core.downloads.verify(env.project, { token: g.token }, 'honest');
+      const types: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        types.push(await env.core.downloads.verify(env.project, { token: `spd_guess${i}` }, 'guesser').then(() => 'ok', (e: SitepubError) => e.type));
+      }
+      expect(types).toEqual(['TOKEN_INVALID', 'TOKEN_INVALID', 'TOKEN_INVALID', 'RATE_LIMITED', 'RATE_LIMITED']);
+      await expect(env.core.downloads.verify(env.project, { token: g.token }, 'guesser')).rejects.toMatchObject({ type: 'RATE_LIMITED' });
+      await expect(env.core.downloads.verify(env.project, { token: g.token }, 'honest')).resolves.toMatchObject({ valid: true });
+      env.clock.advance(61_000);
+      await expect(env.core.downloads.verify(env.project, { token: g.token }, 'guesser')).resolves.toMatchObject({ valid: true });
+    } finally {
+      await env.close();
+    }
+  });
+});

@@ -6,6 +6,7 @@ import { Core } from '../src/core/core.js';
 import type { FetchPolicy } from '../src/core/assets.js';
 import { LOCAL_ACTOR, type Actor, type Project } from '../src/core/projects.js';
 import { migrate, openDb, type OpenOptions } from '../src/db/connect.js';
+import type { RateLimitOptions } from '../src/core/rate-limit.js';
 import { openTestDb, type DialectName } from './dialects.js';
 import { createMcpServer, type McpSession } from '../src/mcp/server.js';
 
@@ -19,12 +20,12 @@ export interface TestEnv {
 }
 
 /** A fresh core on its own in-memory SQLite (or the dialect given), with one project. */
-export async function makeEnv(opts: { db?: OpenOptions; dialect?: DialectName; clock?: ManualClock; fetchPolicy?: FetchPolicy } = {}): Promise<TestEnv> {
+export async function makeEnv(opts: { db?: OpenOptions; dialect?: DialectName; clock?: ManualClock; fetchPolicy?: FetchPolicy; rateLimit?: RateLimitOptions } = {}): Promise<TestEnv> {
   const clock = opts.clock ?? new ManualClock('2026-03-01T12:00:00.000Z');
   const opened = opts.db ? { db: openDb(opts.db), cleanup: async () => {} } : await openTestDb(opts.dialect ?? 'sqlite');
   const db = opened.db;
   await migrate(db);
-  const core = new Core({ db, urls: makeUrlConfig(TEST_PUBLIC_URL, 'localhost'), clock: clock as Clock, ...(opts.fetchPolicy ? { fetchPolicy: opts.fetchPolicy } : {}) });
+  const core = new Core({ db, urls: makeUrlConfig(TEST_PUBLIC_URL, 'localhost'), clock: clock as Clock, rateLimit: opts.rateLimit ?? { points: 1000, windowSec: 60 }, ...(opts.fetchPolicy ? { fetchPolicy: opts.fetchPolicy } : {}) });
   const project = await core.projects.create({ name: 'Bakery', subdomain: 'bakery' });
   return {
     core,
@@ -74,15 +75,13 @@ export const PDF_MIN = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntr
 
 import { createApp } from '../src/http/app.js';
 import { DEFAULT_MAX_BODY } from '../src/http/context.js';
-import { memoryRateLimiter } from '../src/http/rate-limit.js';
 import { silentLogger } from '../src/log.js';
 
 /** The Hono app over a test core, driven with app.request() (no socket). */
-export function makeApp(env: TestEnv, limiter = memoryRateLimiter(1000, 60)) {
+export function makeApp(env: TestEnv) {
   const { app } = createApp({
     core: env.core,
     logger: silentLogger,
-    limiter,
     options: {
       allowedHosts: new Set(['127.0.0.1', 'localhost']),
       allowedOrigins: new Set(['http://127.0.0.1:8787']),

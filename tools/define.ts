@@ -30,6 +30,8 @@ export interface LinkedResource {
 export interface ToolContext {
   core: Core;
   project: Project;
+  /** Who is calling, for per-client limits: the client address over HTTP, 'local' over stdio. */
+  client: string;
 }
 
 /**

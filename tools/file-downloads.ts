@@ -37,7 +37,7 @@ export const downloadTools = [
     output: s.verifyTokenOutput,
     annotations: ADDITIVE,
     rest: { method: 'POST', path: `${BASE}/verify-token` },
-    handler: ({ core, project }, a) => core.downloads.verify(project, a),
+    handler: ({ core, project, client }, a) => core.downloads.verify(project, a, client),
   }),
   defineTool({
     name: FD_LIST_DOWNLOADS,

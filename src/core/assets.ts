@@ -5,6 +5,7 @@ import type { Clock } from './clock.js';
 import { sitePathUrl, type Limits, type UrlConfig } from './config.js';
 import { SitepubError, invalid, notFound } from './errors.js';
 import type { ChangeBus } from './events.js';
+import { bumpGeneration } from './generation.js';
 import { newId, sha256Hex } from './ids.js';
 import { safeFetch, type SafeFetchOptions } from './net/safe-fetch.js';
 import type { Project } from './projects.js';
@@ -177,7 +178,11 @@ export class AssetService {
   async upload(project: Project, input: AssetUploadInput): Promise<AssetInfo> {
     const p = await this.prepare(input);
     const now = this.clock.now().toISOString();
-    const row = await this.db.transaction().execute((tx) => this.store(tx, project, p, now));
+    const row = await this.db.transaction().execute(async (tx) => {
+      const r = await this.store(tx, project, p, now);
+      await bumpGeneration(tx, project.id);
+      return r;
+    });
     this.bus.assetChanged(project.id, p.slug);
     return this.info(project, row);
   }
@@ -210,6 +215,7 @@ export class AssetService {
           throw e;
         }
       }
+      await bumpGeneration(tx, project.id);
       return out;
     });
     for (const p of prepared) this.bus.assetChanged(project.id, p.slug);
@@ -222,6 +228,7 @@ export class AssetService {
       const row = await this.findRow(tx, project.id, slug);
       await tx.deleteFrom('assets').where('id', '=', row.id).execute();
       await this.collectBlob(tx, row.sha256);
+      await bumpGeneration(tx, project.id);
     });
     this.bus.assetChanged(project.id, slug);
     return { slug, deleted: true };

@@ -6,6 +6,7 @@ import { DownloadService } from './downloads.js';
 import { ChangeBus } from './events.js';
 import { PageService } from './pages.js';
 import { ProjectService, type Project } from './projects.js';
+import { DbRateLimiter, type RateLimiter, type RateLimitOptions } from './rate-limit.js';
 
 export interface CoreOptions {
   db: Db;
@@ -13,6 +14,7 @@ export interface CoreOptions {
   clock?: Clock;
   limits?: Partial<Limits>;
   fetchPolicy?: FetchPolicy;
+  rateLimit?: RateLimitOptions;
 }
 
 export interface ProjectStatus {
@@ -36,6 +38,7 @@ export class Core {
   readonly pages: PageService;
   readonly assets: AssetService;
   readonly downloads: DownloadService;
+  readonly limiter: RateLimiter;
 
   constructor(o: CoreOptions) {
     this.db = o.db;
@@ -46,7 +49,8 @@ export class Core {
     this.projects = new ProjectService(k, this.clock, this.urls);
     this.pages = new PageService(k, this.clock, this.urls, this.limits, this.bus);
     this.assets = new AssetService(k, this.clock, this.urls, this.limits, this.bus, o.fetchPolicy);
-    this.downloads = new DownloadService(k, this.clock, this.urls, this.projects, this.assets);
+    this.limiter = new DbRateLimiter(k, this.clock, o.rateLimit);
+    this.downloads = new DownloadService(k, this.clock, this.urls, this.projects, this.assets, this.limiter);
   }
 
   async status(project: Project): Promise<ProjectStatus> {

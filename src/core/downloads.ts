@@ -6,6 +6,7 @@ import type { UrlConfig } from './config.js';
 import { SitepubError, invalid, notFound, type ErrorType } from './errors.js';
 import { isWellFormedToken, mintToken, newId, sha256Hex, tokenDisplayPrefix, tokenHash } from './ids.js';
 import type { Project, ProjectService } from './projects.js';
+import type { RateLimiter } from './rate-limit.js';
 import { normalizeSlug } from './slug.js';
 
 export type TokenStatus = 'active' | 'expired' | 'exhausted' | 'revoked';
@@ -120,6 +121,7 @@ export class DownloadService {
     private readonly urls: UrlConfig,
     private readonly projects: ProjectService,
     private readonly assets: AssetService,
+    private readonly limiter: RateLimiter,
   ) {}
 
   downloadUrl(token: string): string {
@@ -333,7 +335,11 @@ export class DownloadService {
       .execute();
   }
 
-  async verify(project: Project, input: { token: string; visitor_id?: string | undefined; ip?: string | undefined }): Promise<{
+  /**
+   * verify-token over the API: consumes one use. Failed attempts count against `clientKey` (the
+   * caller's address), like failed link attempts, so the API cannot be used to guess tokens either.
+   */
+  async verify(project: Project, input: { token: string; visitor_id?: string | undefined; ip?: string | undefined }, clientKey = 'local'): Promise<{
     valid: true;
     token_id: string;
     asset_url: string;
@@ -343,7 +349,19 @@ export class DownloadService {
     expires_at: string | null;
     download_url: string;
   }> {
-    const g = await this.consume(input.token, { ip: input.ip ?? null, visitorId: input.visitor_id ?? null, userAgent: 'verify-token' }, { projectId: project.id });
+    const key = `verify:${clientKey}`;
+    const wait = this.limiter.blockedFor(key);
+    if (wait > 0) throw new SitepubError('RATE_LIMITED', `Too many failed token checks; retry in ${wait} s.`, { retry_after: wait });
+    let g: Grant;
+    try {
+      g = await this.consume(input.token, { ip: input.ip ?? null, visitorId: input.visitor_id ?? null, userAgent: 'verify-token' }, { projectId: project.id });
+    } catch (e) {
+      if (e instanceof SitepubError && e.type.startsWith('TOKEN_')) {
+        const w = await this.limiter.fail(key);
+        if (w > 0) throw new SitepubError('RATE_LIMITED', `Too many failed token checks; retry in ${w} s.`, { retry_after: w });
+      }
+      throw e;
+    }
     return {
       valid: true,
       token_id: g.token.id,

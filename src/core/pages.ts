@@ -4,6 +4,7 @@ import type { Clock } from './clock.js';
 import { sitePathUrl, type Limits, type UrlConfig } from './config.js';
 import { SitepubError, invalid, notFound } from './errors.js';
 import type { ChangeBus } from './events.js';
+import { bumpGeneration } from './generation.js';
 import { newId, sha256Hex } from './ids.js';
 import { applyPatches, type PatchOperation } from './patch.js';
 import type { Project } from './projects.js';
@@ -195,7 +196,11 @@ export class PageService {
   async create(project: Project, input: PageInput): Promise<PageSummary> {
     const p = this.prepare(input);
     const now = this.clock.now().toISOString();
-    const out = await this.db.transaction().execute((tx) => this.insertPage(tx, project, p, now));
+    const out = await this.db.transaction().execute(async (tx) => {
+      const r = await this.insertPage(tx, project, p, now);
+      await bumpGeneration(tx, project.id);
+      return r;
+    });
     this.bus.pageChanged(project.id, p.slug);
     return out;
   }
@@ -227,6 +232,7 @@ export class PageService {
           throw e;
         }
       }
+      await bumpGeneration(tx, project.id);
       return out;
     });
     for (const p of prepared) this.bus.pageChanged(project.id, p.slug);
@@ -258,6 +264,7 @@ export class PageService {
       .insertInto('page_versions')
       .values({ page_id: current.id, version, hash, created_by: next.created_by, patch_summary: next.patch_summary, content: next.content, meta: next.meta, seo: next.seo, size_bytes: size, created_at: now })
       .execute();
+    await bumpGeneration(tx, project.id);
     return { version, hash, size };
   }
 
@@ -346,6 +353,7 @@ export class PageService {
       const page = await this.findRow(tx, project.id, slug);
       const v = await tx.deleteFrom('page_versions').where('page_id', '=', page.id).executeTakeFirst();
       await tx.deleteFrom('pages').where('id', '=', page.id).execute();
+      await bumpGeneration(tx, project.id);
       return Number(v.numDeletedRows);
     });
     this.bus.pageChanged(project.id, slug);

@@ -49,7 +49,7 @@ export class ProjectService {
     private readonly urls: UrlConfig,
   ) {}
 
-  private toProject(row: ProjectTable): Project {
+  private toProject(row: Pick<ProjectTable, 'id' | 'name' | 'subdomain' | 'created_at'>): Project {
     const p: Project = {
       id: row.id,
       name: row.name,
@@ -70,7 +70,7 @@ export class ProjectService {
     if (!SUBDOMAIN.test(subdomain))
       throw invalid(`Invalid subdomain "${subdomain}": use a-z, 0-9 and "-", 1 to 63 characters`, { field: 'subdomain' });
     if (RESERVED_SUBDOMAINS.has(subdomain)) throw invalid(`Subdomain "${subdomain}" is reserved`, { field: 'subdomain' });
-    const row: ProjectTable = { id: newId('prj'), name, subdomain, created_at: this.clock.now().toISOString() };
+    const row = { id: newId('prj'), name, subdomain, created_at: this.clock.now().toISOString() };
     const taken = await this.db.selectFrom('projects').select('id').where('subdomain', '=', subdomain).executeTakeFirst();
     if (taken) throw new SitepubError('ALREADY_EXISTS', `Subdomain "${subdomain}" is taken`, { field: 'subdomain' });
     await this.db.insertInto('projects').values(row).execute();
@@ -78,14 +78,14 @@ export class ProjectService {
   }
 
   async list(): Promise<Project[]> {
-    const rows = await this.db.selectFrom('projects').selectAll().orderBy('created_at').orderBy('id').execute();
+    const rows = await this.db.selectFrom('projects').select(['id', 'name', 'subdomain', 'created_at']).orderBy('created_at').orderBy('id').execute();
     return rows.map((r) => this.toProject(r));
   }
 
   async get(id: string): Promise<Project> {
     const cached = this.byId.get(id);
     if (cached) return cached;
-    const row = await this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('projects').select(['id', 'name', 'subdomain', 'created_at']).where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound(`Project "${id}"`);
     return this.toProject(row);
   }
@@ -93,7 +93,7 @@ export class ProjectService {
   async findBySubdomain(subdomain: string): Promise<Project | undefined> {
     const cached = this.bySubdomain.get(subdomain);
     if (cached) return cached;
-    const row = await this.db.selectFrom('projects').selectAll().where('subdomain', '=', subdomain).executeTakeFirst();
+    const row = await this.db.selectFrom('projects').select(['id', 'name', 'subdomain', 'created_at']).where('subdomain', '=', subdomain).executeTakeFirst();
     return row ? this.toProject(row) : undefined;
   }
 

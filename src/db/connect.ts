@@ -2,11 +2,14 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
+  CompiledQuery,
   Kysely,
   Migrator,
   PostgresDialect,
   SqliteDialect,
+  type DatabaseConnection,
   type Dialect as KyselyDialect,
+  type Driver,
   type Migration as KyselyMigration,
   type MigrationProvider,
 } from 'kysely';
@@ -34,6 +37,20 @@ export interface OpenOptions {
 // PostgreSQL returns int8 (count(*), bigserial) as text by default; our numbers stay far below 2^53.
 pg.types.setTypeParser(20, (v: string) => Number.parseInt(v, 10));
 
+/**
+ * SQLite transactions start with BEGIN IMMEDIATE: the write lock is taken up front, so writers from
+ * several processes on one file wait for each other (busy_timeout) instead of failing mid-way.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection): Promise<void> => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
+
 export function isPostgresUrl(url: string | undefined): url is string {
   return !!url && /^postgres(ql)?:\/\//i.test(url);
 }
@@ -59,7 +76,7 @@ export function openDb(options: OpenOptions): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
   return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
 }
 

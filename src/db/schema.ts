@@ -9,6 +9,14 @@ export interface ProjectTable {
   name: string;
   subdomain: string;
   created_at: string;
+  /** Bumped by every write to the site's pages or assets (cache invalidation across instances). */
+  generation: Generated<number>;
+}
+
+export interface RateLimitTable {
+  key: string;
+  window_start: string;
+  count: number;
 }
 
 export interface ApiTokenTable {
@@ -115,4 +123,5 @@ export interface Database {
   assets: AssetTable;
   download_tokens: DownloadTokenTable;
   download_events: DownloadEventTable;
+  rate_limits: RateLimitTable;
 }

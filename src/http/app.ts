@@ -25,8 +25,7 @@ function hostnameOf(hostHeader: string | undefined): string {
  */
 export function createApp(deps: AppDeps): { app: Hono; cache: SiteCache } {
   const { core, options } = deps;
-  const cache = new SiteCache();
-  core.bus.on((projectId) => cache.invalidate(projectId));
+  const cache = new SiteCache(core, options.crossInstance ?? core.db.dialect === 'postgres');
   const siteSuffix = `.${core.urls.siteDomain}`;
 
   const platform = new Hono();

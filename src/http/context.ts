@@ -1,7 +1,6 @@
 import type { ToolFilter } from '../../tools/index.js';
 import type { Core } from '../core/core.js';
 import type { Logger } from '../log.js';
-import type { RateLimiter } from './rate-limit.js';
 
 export interface HttpOptions {
   /** Host names (no port) the platform answers on: API, MCP, download links. */
@@ -13,13 +12,14 @@ export interface HttpOptions {
   /** Largest request body, bytes (a 5 MB asset in base64 plus JSON fits). */
   maxBodyBytes: number;
   mcpFilter?: ToolFilter;
+  /** Several processes share the database: check the site generation in it on every request. Default: on for PostgreSQL. */
+  crossInstance?: boolean;
 }
 
 export interface AppDeps {
   core: Core;
   options: HttpOptions;
   logger: Logger;
-  limiter: RateLimiter;
 }
 
 export const DEFAULT_MAX_BODY = 8 * 1024 * 1024;

@@ -49,7 +49,8 @@ function refusal(e: unknown, method: string): Response {
 }
 
 export function mountDownloads(app: Hono, deps: AppDeps): void {
-  const { core, limiter, options } = deps;
+  const { core, options } = deps;
+  const limiter = core.limiter;
   const downloads = core.downloads;
 
   const handle = async (c: Context): Promise<Response> => {
@@ -60,9 +61,9 @@ export function mountDownloads(app: Hono, deps: AppDeps): void {
     const form = method === 'POST' ? await c.req.parseBody().catch(() => ({}) as Record<string, unknown>) : {};
     const visitorRaw = c.req.query('visitor_id') ?? c.req.header('x-visitor-id') ?? (typeof form.visitor_id === 'string' ? form.visitor_id : undefined);
     const attempt = { ip, visitorId: visitorRaw || null, userAgent: ua };
-    const rlKey = ip ?? 'unknown';
+    const rlKey = `link:${ip ?? 'unknown'}`;
     try {
-      const wait = await limiter.blockedFor(rlKey);
+      const wait = limiter.blockedFor(rlKey);
       if (wait > 0) throw new SitepubError('RATE_LIMITED', 'Too many failed attempts', { retry_after: wait });
 
       if (method === 'HEAD' || (method === 'GET' && isPreview(c))) {
@@ -94,7 +95,10 @@ export function mountDownloads(app: Hono, deps: AppDeps): void {
     async function countFailure(e: unknown): Promise<void> {
       if (e instanceof SitepubError && e.type.startsWith('TOKEN_')) {
         const wait = await limiter.fail(rlKey);
-        if (wait > 0) deps.logger.warn({ ip, wait }, 'download link rate limit reached');
+        if (wait > 0) {
+          deps.logger.warn({ ip, wait }, 'download link rate limit reached');
+          throw new SitepubError('RATE_LIMITED', 'Too many failed attempts', { retry_after: wait });
+        }
       }
     }
   };

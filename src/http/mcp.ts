@@ -3,6 +3,7 @@ import type { Hono } from 'hono';
 import { SitepubError, toErrorBody } from '../core/errors.js';
 import { createMcpServer } from '../mcp/server.js';
 import type { AppDeps } from './context.js';
+import { clientIp } from './client-ip.js';
 import { bearer } from './respond.js';
 
 const jsonRpcError = (message: string, code = -32000) => ({ jsonrpc: '2.0', error: { code, message }, id: null });
@@ -33,7 +34,7 @@ export function mountMcp(app: Hono, deps: AppDeps): void {
       enableJsonResponse: true,
       maxRequestBodySize: options.maxBodyBytes,
     });
-    const server = createMcpServer(core, { actor, filter: options.mcpFilter ?? {}, logger });
+    const server = createMcpServer(core, { actor, filter: options.mcpFilter ?? {}, logger, client: clientIp(c, options.trustProxy) ?? 'unknown' });
     try {
       await server.connect(transport);
       return await transport.handleRequest(c.req.raw);

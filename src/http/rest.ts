@@ -4,6 +4,7 @@ import { SitepubError } from '../core/errors.js';
 import { jsonSchemaOf } from '../mcp/catalog.js';
 import { zodMessage } from '../mcp/server.js';
 import type { AppDeps } from './context.js';
+import { clientIp } from './client-ip.js';
 import { bearer, errorJson } from './respond.js';
 
 type Coerce = (v: string) => unknown;
@@ -61,7 +62,7 @@ export function mountRest(app: Hono, deps: AppDeps): void {
         const parsed = def.input.safeParse(args);
         if (!parsed.success) throw new SitepubError('VALIDATION_ERROR', zodMessage(parsed.error));
         const project = await core.projects.authorize(actor, c.req.param('project_id'), undefined, write);
-        const data = def.output.parse(await def.handler({ core, project }, parsed.data));
+        const data = def.output.parse(await def.handler({ core, project, client: clientIp(c, deps.options.trustProxy) ?? 'unknown' }, parsed.data));
         return c.json({ success: true, data }, def.rest.status ?? 200);
       } catch (e) {
         if (!(e instanceof SitepubError)) deps.logger.error({ route: def.rest.path, err: e }, 'request failed');

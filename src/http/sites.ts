@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { Core } from '../core/core.js';
+import { readGeneration } from '../core/generation.js';
 import type { Project } from '../core/projects.js';
 import { escapeHtml } from './respond.js';
 
@@ -15,32 +16,53 @@ const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; s
 const enc = new TextEncoder();
 
 /**
- * What each site serves, by project and request path, built on first request and dropped for the
- * whole project on any write to it (exact invalidation: no TTL, never stale in this process).
+ * What each site serves, by project and request path. Every entry carries the site generation it
+ * was built at and is used only while the site is still at that generation: invalidation is exact
+ * (no TTL). The generation comes from this process's writes, or, when several instances share the
+ * database, from the database itself (one indexed read per request).
  */
 export class SiteCache {
-  private readonly projects = new Map<string, Map<string, Entry>>();
+  private readonly projects = new Map<string, { gen: number; entries: Map<string, Entry> }>();
+  private readonly localGen = new Map<string, number>();
   private bytes = 0;
 
-  constructor(private readonly maxBytes = 64 * 1024 * 1024) {}
-
-  get(projectId: string, path: string): Entry | undefined {
-    return this.projects.get(projectId)?.get(path);
+  constructor(
+    private readonly core: Core,
+    private readonly crossInstance: boolean,
+    private readonly maxBytes = 64 * 1024 * 1024,
+  ) {
+    core.bus.on((projectId) => {
+      this.localGen.set(projectId, (this.localGen.get(projectId) ?? 0) + 1);
+      this.drop(projectId);
+    });
   }
 
-  set(projectId: string, path: string, e: Entry): void {
+  generation(projectId: string): number | Promise<number> {
+    return this.crossInstance ? readGeneration(this.core.db.kysely, projectId) : (this.localGen.get(projectId) ?? 0);
+  }
+
+  get(projectId: string, gen: number, path: string): Entry | undefined {
+    const p = this.projects.get(projectId);
+    return p && p.gen === gen ? p.entries.get(path) : undefined;
+  }
+
+  set(projectId: string, gen: number, path: string, e: Entry): void {
     if (e.body.byteLength > this.maxBytes / 8) return;
-    let m = this.projects.get(projectId);
-    if (!m) this.projects.set(projectId, (m = new Map()));
-    m.set(path, e);
+    let p = this.projects.get(projectId);
+    if (p && p.gen > gen) return;
+    if (!p || p.gen < gen) {
+      this.drop(projectId);
+      this.projects.set(projectId, (p = { gen, entries: new Map() }));
+    }
+    p.entries.set(path, e);
     this.bytes += e.body.byteLength;
     if (this.bytes > this.maxBytes) this.clear();
   }
 
-  invalidate(projectId: string): void {
-    const m = this.projects.get(projectId);
-    if (!m) return;
-    for (const e of m.values()) this.bytes -= e.body.byteLength;
+  private drop(projectId: string): void {
+    const p = this.projects.get(projectId);
+    if (!p) return;
+    for (const e of p.entries.values()) this.bytes -= e.body.byteLength;
     this.projects.delete(projectId);
   }
 
@@ -120,10 +142,11 @@ export async function serveSite(c: Context, core: Core, cache: SiteCache, subdom
   const q = url.indexOf('?');
   const rawPath = url.slice(url.indexOf('/', url.indexOf('//') + 2), q < 0 ? undefined : q);
   const path = decodePath(rawPath);
-  let entry = path === null ? undefined : cache.get(project.id, path);
+  const gen = await cache.generation(project.id);
+  let entry = path === null ? undefined : cache.get(project.id, gen, path);
   if (!entry) {
     entry = path === null ? { status: 404, body: enc.encode(notFoundHtml(project)), contentType: 'text/html; charset=utf-8', etag: '', svg: false } : await resolve(core, project, path);
-    if (path !== null) cache.set(project.id, path, entry);
+    if (path !== null) cache.set(project.id, gen, path, entry);
   }
   const headers: Record<string, string> = { ...BASE_HEADERS, 'Content-Type': entry.contentType };
   if (entry.svg) headers['Content-Security-Policy'] = SVG_CSP;

@@ -18,6 +18,8 @@ export interface McpSession {
   defaultProjectId?: string | undefined;
   filter?: ToolFilter;
   logger?: Logger;
+  /** Client address (HTTP) for per-client limits; 'local' for stdio. */
+  client?: string;
 }
 
 export function zodMessage(e: z.ZodError): string {
@@ -50,7 +52,7 @@ export function createMcpServer(core: Core, session: McpSession): Server {
       if (!parsed.success) throw new SitepubError('VALIDATION_ERROR', `Invalid arguments for ${def.name}: ${zodMessage(parsed.error)}`);
       const args = parsed.data as { project_id?: string };
       const project = await core.projects.authorize(session.actor, args.project_id, session.defaultProjectId, !def.annotations.readOnlyHint);
-      const data = def.output.parse(await def.handler({ core, project }, args)) as Record<string, unknown>;
+      const data = def.output.parse(await def.handler({ core, project, client: session.client ?? 'local' }, args)) as Record<string, unknown>;
       log.debug({ tool: def.name, ms: Math.round(performance.now() - started) }, 'tool ok');
       const content: CallToolResult['content'] = [{ type: 'text', text: JSON.stringify(data) }];
       for (const l of def.links?.(data) ?? []) {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../connect.js';
 import * as m0001 from './0001-init.js';
+import * as m0002 from './0002-generation-rate-limits.js';
 
 export interface Migration {
   name: string;
@@ -8,4 +9,7 @@ export interface Migration {
 }
 
 /** Statically listed (no directory scanning), applied in order, each exactly once. */
-export const MIGRATIONS: readonly Migration[] = [{ name: '0001-init', up: m0001.up }];
+export const MIGRATIONS: readonly Migration[] = [
+  { name: '0001-init', up: m0001.up },
+  { name: '0002-generation-rate-limits', up: m0002.up },
+];

@@ -1,0 +1,230 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/core/clock.js';
+import { makeUrlConfig } from '../src/core/config.js';
+import { Core } from '../src/core/core.js';
+import { SitepubError } from '../src/core/errors.js';
+import { migrate, openDb, type Db } from '../src/db/connect.js';
+import { createApp } from '../src/http/app.js';
+import { DEFAULT_MAX_BODY } from '../src/http/context.js';
+import { silentLogger } from '../src/log.js';
+import { REAL_PG_URL } from './dialects.js';
+import { b64, PDF_MIN } from './helpers.js';
+
+/** Two "instances" (cores and apps) over one database, as behind a load balancer. */
+async function twoInstances(kind: 'sqlite-file' | 'postgres'): Promise<{ a: Core; b: Core; cleanup(): Promise<void> }> {
+  let dbs: [Db, Db];
+  let drop = async (): Promise<void> => {};
+  if (kind === 'sqlite-file') {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sitepub-multi-'));
+    dbs = [openDb({ dataDir: dir }), openDb({ dataDir: dir })];
+    drop = async () => rmSync(dir, { recursive: true, force: true });
+  } else {
+    const schema = `m_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 7)}`;
+    const admin = new pg.Client({ connectionString: REAL_PG_URL });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    const open = (): Db => openDb({ dialect: { kysely: new PostgresDialect({ pool: new pg.Pool({ connectionString: REAL_PG_URL, options: `-c search_path=${schema}` }) }), name: 'postgres' } });
+    dbs = [open(), open()];
+    drop = async () => {
+      const c = new pg.Client({ connectionString: REAL_PG_URL });
+      await c.connect();
+      await c.query(`drop schema ${schema} cascade`);
+      await c.end();
+    };
+  }
+  for (const d of dbs) await migrate(d);
+  const clock = new ManualClock('2026-03-01T12:00:00.000Z');
+  const urls = makeUrlConfig('http://127.0.0.1:8787', 'localhost');
+  const [a, b] = dbs.map((db) => new Core({ db, urls, clock })) as [Core, Core];
+  return {
+    a,
+    b,
+    cleanup: async () => {
+      await a.close();
+      await b.close();
+      await drop();
+    },
+  };
+}
+
+function appOf(core: Core) {
+  const { app } = createApp({
+    core,
+    logger: silentLogger,
+    options: { allowedHosts: new Set(['127.0.0.1']), allowedOrigins: new Set(), trustProxy: true, maxBodyBytes: DEFAULT_MAX_BODY, crossInstance: true },
+  });
+  return (p: string, host: string, headers: Record<string, string> = {}) => app.request(`http://${host}${p}`, { headers: { host, ...headers } });
+}
+
+const KINDS = REAL_PG_URL ? (['sqlite-file', 'postgres'] as const) : (['sqlite-file'] as const);
+
+describe.each(KINDS)('two instances on one %s database', (kind) => {
+  let a: Core;
+  let b: Core;
+  let cleanup: () => Promise<void>;
+  beforeAll(async () => {
+    ({ a, b, cleanup } = await twoInstances(kind));
+  });
+  afterAll(() => cleanup());
+
+  it('a page written on one is served by the other at once, every time', async () => {
+    const project = await a.projects.create({ name: 'Shared', subdomain: 'shared' });
+    const pb = await b.projects.get(project.id);
+    const siteB = appOf(b);
+    await a.pages.create(project, { slug: 'index.html', content: 'v1' });
+    expect(await (await siteB('/', 'shared.localhost:8787')).text()).toBe('v1');
+    for (let i = 2; i <= 5; i++) {
+      await a.pages.update(project, { slug: 'index.html', content: `v${i}` });
+      expect(await (await siteB('/', 'shared.localhost:8787')).text()).toBe(`v${i}`);
+    }
+    await a.pages.delete(project, 'index.html');
+    expect((await siteB('/', 'shared.localhost:8787')).status).toBe(404);
+    await b.pages.create(pb, { slug: 'index.html', content: 'from b' });
+    expect(await (await appOf(a)('/', 'shared.localhost:8787')).text()).toBe('from b');
+  });
+
+  // Two SQLite connections in one process cannot interleave writes (a waiting BEGIN IMMEDIATE
+  // blocks the event loop); SQLite concurrency across processes is covered by the serve tests.
+  it.skipIf(kind === 'sqlite-file')('concurrent patches on one base across both instances: exactly one wins', async () => {
+    const project = await a.projects.create({ name: 'Race', subdomain: 'race' });
+    const v1 = await a.pages.create(project, { slug: 'p.html', content: '<p>x</p>' });
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? a : b).pages.patch(project, { slug: 'p.html', base_version_hash: v1.version_hash, patches: [{ operation: 'replace', find: 'x', replace: `x${i}` }] }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const reasons = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as SitepubError).type);
+    expect(reasons).toEqual(Array(19).fill('VERSION_CONFLICT'));
+  });
+
+  it.skipIf(kind === 'sqlite-file')('concurrent downloads of one token across both instances never exceed max_uses', async () => {
+    const project = await a.projects.create({ name: 'Shop', subdomain: 'shop' });
+    await a.assets.upload(project, { slug: 'f.pdf', content: b64(PDF_MIN), private: true });
+    const g = await a.downloads.generate(project, { asset_url: '/f.pdf', max_uses: 5 });
+    const [la, lb] = [appOf(a), appOf(b)];
+    const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? la : lb)(`/d/${g.token}`, '127.0.0.1', { 'x-forwarded-for': `127.0.1.${i}` }).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 403)).toHaveLength(35);
+    const row = await b.db.kysely.selectFrom('download_tokens').select('use_count').where('id', '=', g.token_id).executeTakeFirstOrThrow();
+    expect(row.use_count).toBe(5);
+  });
+
+  it('failed-attempt counters are shared', async () => {
+    for (let i = 0; i < 3; i++) await a.limiter.fail('link:203.0.113.7');
+    const row = await b.db.kysely.selectFrom('rate_limits').select('count').where('key', '=', 'link:203.0.113.7').executeTakeFirstOrThrow();
+    expect(row.count).toBe(3);
+  });
+});
+
+// Two real `sitepub serve` processes on one PostgreSQL database. Needs a server: CI sets DATABASE_URL.
+describe.skipIf(!REAL_PG_URL)('two sitepub serve processes on PostgreSQL', () => {
+  const CLI = path.resolve('dist/src/cli/main.js');
+  const dbName = `sitepub_e2e_${Date.now().toString(36)}`;
+  let url = '';
+  const procs: ChildProcess[] = [];
+  const ports: number[] = [];
+  let token = '';
+  let projectId = '';
+
+  const get = (port: number, host: string, p: string): Promise<{ status: number; body: string }> =>
+    new Promise((resolve, reject) => {
+      const r = request({ host: '127.0.0.1', port, path: p, headers: { host } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      r.on('error', reject);
+      r.end();
+    });
+
+  async function start(): Promise<{ port: number; out: string }> {
+    const env = { ...process.env, DATABASE_URL: url };
+    for (const k of ['PORT', 'HOST', 'SITEPUB_DATA', 'SITEPUB_PUBLIC_URL', 'SITEPUB_SITE_DOMAIN', 'SITEPUB_PROJECT']) delete env[k];
+    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    procs.push(proc);
+    let out = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no start: ${out}`)), 20_000);
+      const onData = (d: Buffer): void => {
+        out += d.toString();
+        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+        if (m) {
+          clearTimeout(t);
+          resolve(Number(m[1]));
+        }
+      };
+      proc.stdout!.on('data', onData);
+      proc.stderr!.on('data', onData);
+    });
+    return { port, out };
+  }
+
+  beforeAll(async () => {
+    const admin = new pg.Client({ connectionString: REAL_PG_URL });
+    await admin.connect();
+    await admin.query(`create database ${dbName}`);
+    await admin.end();
+    const u = new URL(REAL_PG_URL!);
+    u.pathname = `/${dbName}`;
+    url = u.toString();
+    const [one, two] = await Promise.all([start(), start()]);
+    ports.push(one.port, two.port);
+    const first = [one.out, two.out].find((o) => o.includes('Token:'))!;
+    token = /Token:\s+(spp_\S+)/.exec(first)![1]!;
+    projectId = /Project:\s+(prj_\S+)/.exec(first)![1]!;
+  });
+  afterAll(async () => {
+    for (const p of procs) p.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    const admin = new pg.Client({ connectionString: REAL_PG_URL });
+    await admin.connect();
+    await admin.query(`drop database if exists ${dbName} with (force)`);
+    await admin.end();
+  });
+
+  const api = (port: number, method: string, p: string, body?: unknown) =>
+    fetch(`http://127.0.0.1:${port}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    }).then(async (r) => ({ status: r.status, json: (await r.json()) as { data: Record<string, unknown>; error?: { type: string } } }));
+
+  it('only one of two simultaneous first starts creates the project', async () => {
+    const r = await api(ports[1]!, 'GET', '/papi/projects');
+    expect(r.status).toBe(403);
+    const st = await api(ports[0]!, 'GET', `/papi/project/${projectId}/status`);
+    expect(st.status).toBe(200);
+  });
+
+  it('writes on one process are served by the other at once; patches race to one winner; downloads never exceed max_uses', async () => {
+    const [p1, p2] = ports as [number, number];
+    const host = (p: number) => `mysite.localhost:${p}`;
+    expect((await api(p1, 'POST', `/papi/project/${projectId}/pages`, { slug: 'index.html', content: 'one' })).status).toBe(201);
+    expect((await get(p2, host(p2), '/')).body).toBe('one');
+    const cur = await api(p2, 'GET', `/papi/project/${projectId}/pages/index.html?include_version=true`);
+    const hash = cur.json.data.version_hash as string;
+    const patches = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => api(i % 2 ? p1 : p2, 'PATCH', `/papi/project/${projectId}/pages/index.html`, { base_version_hash: hash, patches: [{ operation: 'replace', find: 'one', replace: `two-${i}` }] })),
+    );
+    expect(patches.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(patches.filter((r) => r.json.error?.type === 'VERSION_CONFLICT')).toHaveLength(19);
+    expect((await get(p1, host(p1), '/')).body).toMatch(/^two-\d+$/);
+
+    await api(p1, 'POST', `/papi/project/${projectId}/assets`, { slug: 'f.pdf', content: b64(PDF_MIN), private: true });
+    const g = await api(p2, 'POST', `/iapi/project/${projectId}/file-downloads/generate-token`, { asset_url: '/f.pdf', max_uses: 7 });
+    const tok = g.json.data.token as string;
+    const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => fetch(`http://127.0.0.1:${i % 2 ? p1 : p2}/d/${tok}`).then((r) => r.status)));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(7);
+    const list = await api(p1, 'GET', `/iapi/project/${projectId}/file-downloads/list-downloads`);
+    expect((list.json.data.downloads as Array<{ use_count: number }>)[0]!.use_count).toBe(7);
+  });
+});
