@@ -61,7 +61,7 @@ function appOf(core: Core) {
     logger: silentLogger,
     options: { allowedHosts: new Set(['127.0.0.1']), allowedOrigins: new Set(), trustProxy: true, maxBodyBytes: DEFAULT_MAX_BODY, crossInstance: true },
   });
-  return (p: string, host: string, headers: Record<string, string> = {}) => app.request(`http://${host}${p}`, { headers: { host, ...headers } });
+  return async (p: string, host: string, headers: Record<string, string> = {}): Promise<Response> => app.request(`http://${host}${p}`, { headers: { host, ...headers } });
 }
 
 const KINDS = REAL_PG_URL ? (['sqlite-file', 'postgres'] as const) : (['sqlite-file'] as const);
@@ -147,7 +147,7 @@ describe.skipIf(!REAL_PG_URL)('two sitepub serve processes on PostgreSQL', () =>
     });
 
   async function start(): Promise<{ port: number; out: string }> {
-    const env = { ...process.env, DATABASE_URL: url };
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url };
     for (const k of ['PORT', 'HOST', 'SITEPUB_DATA', 'SITEPUB_PUBLIC_URL', 'SITEPUB_SITE_DOMAIN', 'SITEPUB_PROJECT']) delete env[k];
     const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     procs.push(proc);

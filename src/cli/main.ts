@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { TOOLSETS, type Toolset } from '../../tools/index.js';
@@ -7,6 +8,7 @@ import { loadSettings, type Settings } from '../config.js';
 import { LOCAL_ACTOR } from '../core/projects.js';
 import { isSitepubError } from '../core/errors.js';
 import { migrate } from '../db/connect.js';
+import { exportData, importData } from '../db/transfer.js';
 import { createLogger } from '../log.js';
 import { createMcpServer } from '../mcp/server.js';
 import { freePort, startHttp } from '../server.js';
@@ -25,6 +27,8 @@ Commands:
   token revoke     revoke an API token by id, token or prefix
   token list       list API tokens (ids and prefixes only)
   migrate          apply database migrations and exit
+  export           write all data as JSON lines (to move between SQLite and PostgreSQL)
+  import           load an export into an empty database
 
 Run "sitepub <command> --help" for the options of a command.
 Environment: PORT, HOST, SITEPUB_DATA, SITEPUB_PUBLIC_URL, SITEPUB_SITE_DOMAIN, DATABASE_URL, SITEPUB_PROJECT.`,
@@ -50,6 +54,16 @@ project; an account token (--account) works on every project and may create proj
   'token revoke': 'Usage: sitepub token revoke TOKEN_PREFIX_OR_ID [--data ./data]',
   'token list': 'Usage: sitepub token list [--project ID] [--json] [--data ./data]',
   migrate: 'Usage: sitepub migrate [--data ./data]   (uses DATABASE_URL when set)',
+  export: `Usage: sitepub export [--out FILE] [--data ./data]
+
+Writes every project, page version, asset, token hash and download record as JSON lines
+(to stdout without --out). With DATABASE_URL set it exports from PostgreSQL.`,
+  import: `Usage: sitepub import --in FILE [--data ./data]
+
+Loads an export into an EMPTY database (SQLite in --data, or PostgreSQL with DATABASE_URL),
+all or nothing. To move from SQLite to PostgreSQL:
+  sitepub export --data ./data --out sitepub.jsonl
+  DATABASE_URL=postgres://... sitepub import --in sitepub.jsonl`,
 };
 
 const OPTIONS = {
@@ -64,6 +78,8 @@ const OPTIONS = {
   'read-only': { type: 'boolean' },
   toolsets: { type: 'string' },
   account: { type: 'boolean' },
+  out: { type: 'string' },
+  in: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -160,6 +176,21 @@ async function main(argv: string[]): Promise<number> {
       case 'migrate': {
         const applied = await migrate(core.db);
         out(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
+        return 0;
+      }
+      case 'export': {
+        const stream = v.out ? createWriteStream(v.out) : process.stdout;
+        const counts = await exportData(core.db, stream);
+        if (v.out) {
+          await new Promise<void>((resolve, reject) => (stream as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
+          out(`Exported to ${v.out}: ${JSON.stringify(counts)}`);
+        }
+        return 0;
+      }
+      case 'import': {
+        if (!v.in) throw new UsageError('--in FILE is required. Usage: sitepub import --in FILE');
+        const counts = await importData(core.db, v.in);
+        out(`Imported: ${JSON.stringify(counts)}`);
         return 0;
       }
       case 'project create': {

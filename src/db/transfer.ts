@@ -1,0 +1,98 @@
+import { createReadStream, type WriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { sql } from 'kysely';
+import type { Db } from './connect.js';
+import type { Database } from './schema.js';
+
+/** Tables in dependency order, with the columns that identify a row (for stable paging). */
+const TABLES: ReadonlyArray<{ name: keyof Database; key: string[] }> = [
+  { name: 'projects', key: ['id'] },
+  { name: 'api_tokens', key: ['id'] },
+  { name: 'pages', key: ['id'] },
+  { name: 'page_versions', key: ['page_id', 'version'] },
+  { name: 'blobs', key: ['sha256'] },
+  { name: 'assets', key: ['id'] },
+  { name: 'download_tokens', key: ['id'] },
+  { name: 'download_events', key: ['id'] },
+];
+
+const BATCH = 500;
+const FORMAT = 'sitepub-export/1';
+
+function encode(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) out[k] = v instanceof Uint8Array ? { $base64: Buffer.from(v).toString('base64') } : v;
+  return out;
+}
+
+function decode(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    out[k] = v && typeof v === 'object' && '$base64' in v ? Buffer.from(String((v as { $base64: string }).$base64), 'base64') : v;
+  }
+  return out;
+}
+
+/**
+ * Writes every table as JSON lines (blobs base64): a portable copy to move a data folder from
+ * SQLite to PostgreSQL or back. Secrets stay hashed; nothing is decrypted or re-issued.
+ */
+export async function exportData(db: Db, out: WriteStream | NodeJS.WritableStream): Promise<Record<string, number>> {
+  const write = (line: unknown): Promise<void> =>
+    new Promise((resolve, reject) => {
+      out.write(`${JSON.stringify(line)}\n`, (e) => (e ? reject(e) : resolve()));
+    });
+  await write({ format: FORMAT, source: db.dialect });
+  const counts: Record<string, number> = {};
+  for (const t of TABLES) {
+    counts[t.name] = 0;
+    for (let offset = 0; ; offset += BATCH) {
+      let q = db.kysely.selectFrom(t.name).selectAll() as unknown as { orderBy(c: string): typeof q; limit(n: number): typeof q; offset(n: number): typeof q; execute(): Promise<Record<string, unknown>[]> };
+      for (const k of t.key) q = q.orderBy(k);
+      const rows = await q.limit(BATCH).offset(offset).execute();
+      for (const r of rows) await write({ table: t.name, row: encode(r) });
+      counts[t.name] = (counts[t.name] ?? 0) + rows.length;
+      if (rows.length < BATCH) break;
+    }
+  }
+  return counts;
+}
+
+/** Loads an export into an empty database, in one transaction: all of it or nothing. */
+export async function importData(db: Db, file: string): Promise<Record<string, number>> {
+  const existing = await db.kysely.selectFrom('projects').select('id').limit(1).execute();
+  if (existing.length) throw new Error('The target database already has projects; import only into an empty database.');
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  const counts: Record<string, number> = {};
+  const known = new Set(TABLES.map((t) => t.name as string));
+  await db.kysely.transaction().execute(async (tx) => {
+    let first = true;
+    let batch: { table: string; rows: Record<string, unknown>[] } = { table: '', rows: [] };
+    const flush = async (): Promise<void> => {
+      if (!batch.rows.length) return;
+      await tx.insertInto(batch.table as keyof Database).values(batch.rows as never).execute();
+      counts[batch.table] = (counts[batch.table] ?? 0) + batch.rows.length;
+      batch = { table: '', rows: [] };
+    };
+    for await (const line of lines) {
+      if (!line.trim()) continue;
+      const rec = JSON.parse(line) as { format?: string; table?: string; row?: Record<string, unknown> };
+      if (first) {
+        if (rec.format !== FORMAT) throw new Error(`Not a sitepub export (expected format ${FORMAT}).`);
+        first = false;
+        continue;
+      }
+      if (!rec.table || !known.has(rec.table) || !rec.row) throw new Error(`Unexpected line in export: ${line.slice(0, 80)}`);
+      if (batch.table !== rec.table || batch.rows.length >= 100) {
+        await flush();
+        batch.table = rec.table;
+      }
+      batch.rows.push(decode(rec.row));
+    }
+    await flush();
+    if (db.dialect === 'postgres') {
+      await sql`select setval(pg_get_serial_sequence('download_events', 'id'), coalesce((select max(id) from download_events), 0) + 1, false)`.execute(tx);
+    }
+  });
+  return counts;
+}

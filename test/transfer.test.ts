@@ -1,0 +1,51 @@
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/core/clock.js';
+import { makeUrlConfig } from '../src/core/config.js';
+import { Core } from '../src/core/core.js';
+import { migrate } from '../src/db/connect.js';
+import { exportData, importData } from '../src/db/transfer.js';
+import { openTestDb, pgLabel } from './dialects.js';
+import { b64, makeEnv, PDF_MIN, PNG_1PX } from './helpers.js';
+
+describe(`moving a project from SQLite to ${pgLabel} with export/import`, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sitepub-export-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps pages with history, assets, tokens and download records', async () => {
+    const src = await makeEnv();
+    const { core, project } = src;
+    const v1 = await core.pages.create(project, { slug: 'index.html', content: '<h1>One</h1>', meta: { title: 'Home' } });
+    await core.pages.patch(project, { slug: 'index.html', base_version_hash: v1.version_hash, patches: [{ operation: 'replace', find: 'One', replace: 'Two' }] });
+    await core.assets.upload(project, { slug: 'logo.png', content: b64(PNG_1PX) });
+    await core.assets.upload(project, { slug: 'book.pdf', content: b64(PDF_MIN), private: true });
+    const tok = await core.downloads.generate(project, { asset_url: '/book.pdf', max_uses: 3, expires_in_hours: 0 });
+    await core.downloads.verify(project, { token: tok.token });
+    const api = await core.projects.issueToken({ projectId: project.id });
+    const file = path.join(dir, 'export.jsonl');
+    const out = createWriteStream(file);
+    const counts = await exportData(core.db, out);
+    await new Promise((r) => out.end(r));
+    expect(counts).toMatchObject({ projects: 1, pages: 1, page_versions: 2, assets: 2, blobs: 2, download_tokens: 1, download_events: 1 });
+    await src.close();
+
+    const target = await openTestDb('postgres');
+    try {
+      await migrate(target.db);
+      expect(await importData(target.db, file)).toMatchObject(counts);
+      const moved = new Core({ db: target.db, urls: makeUrlConfig('http://127.0.0.1:8787', 'localhost'), clock: new ManualClock('2026-03-01T13:00:00.000Z') });
+      const p = await moved.projects.get(project.id);
+      expect((await moved.pages.get(p, 'index.html', true)).content).toBe('<h1>Two</h1>');
+      expect((await moved.pages.versions(p, 'index.html')).versions).toHaveLength(2);
+      expect(Buffer.from((await moved.assets.get(p, 'logo.png')).content, 'base64').equals(PNG_1PX)).toBe(true);
+      await expect(moved.downloads.verify(p, { token: tok.token })).resolves.toMatchObject({ use_count: 2, remaining_uses: 1 });
+      await expect(moved.projects.authenticate(api.token)).resolves.toMatchObject({ projectId: project.id });
+      expect((await moved.downloads.stats(p, 1)).total_downloads).toBe(2);
+      await expect(importData(target.db, file)).rejects.toThrow(/empty database/);
+    } finally {
+      await target.cleanup();
+    }
+  });
+});
