@@ -5,10 +5,10 @@ import type { IssuedToken, Project } from './core/projects.js';
 import { migrate, openDb } from './db/connect.js';
 
 /** Opens the database, applies migrations and wires the core. */
-export async function openCore(s: Settings): Promise<Core> {
+export async function openCore(s: Settings, opts: { migrate?: boolean } = {}): Promise<Core> {
   const db = openDb({ databaseUrl: s.databaseUrl, dataDir: s.dataDir });
   try {
-    await migrate(db);
+    if (opts.migrate ?? true) await migrate(db);
   } catch (e) {
     await db.close();
     throw e;

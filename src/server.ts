@@ -25,7 +25,7 @@ export async function freePort(host: string): Promise<number> {
 }
 
 /** Starts the HTTP platform. Port 0 picks a free port first, so URLs are known before listening. */
-export async function startHttp(core: Core, settings: Settings, logger: Logger, mcpFilter?: ToolFilter): Promise<RunningServer> {
+export async function startHttp(core: Core, settings: Settings, logger: Logger, mcpFilter?: ToolFilter, crossInstance?: boolean): Promise<RunningServer> {
   const port = settings.port === 0 ? await freePort(settings.host) : settings.port;
   const { app } = createApp({
     core,
@@ -36,6 +36,7 @@ export async function startHttp(core: Core, settings: Settings, logger: Logger, 
       trustProxy: settings.trustProxy,
       maxBodyBytes: DEFAULT_MAX_BODY,
       ...(mcpFilter ? { mcpFilter } : {}),
+      ...(crossInstance !== undefined ? { crossInstance } : {}),
     },
   });
   const server: ServerType = await new Promise((resolve, reject) => {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -32,11 +33,12 @@ Commands:
 
 Run "sitepub <command> --help" for the options of a command.
 Environment: PORT, HOST, SITEPUB_DATA, SITEPUB_PUBLIC_URL, SITEPUB_SITE_DOMAIN, DATABASE_URL, SITEPUB_PROJECT.`,
-  serve: `Usage: sitepub serve [--port 8787] [--host 127.0.0.1] [--data ./data] [--toolsets pages,assets,downloads] [--read-only]
+  serve: `Usage: sitepub serve [--port 8787] [--host 127.0.0.1] [--data ./data] [--workers N] [--toolsets pages,assets,downloads] [--read-only]
 
 Serves MCP (Streamable HTTP) at /mcp, REST at /papi and /iapi, download links at /d/{token},
 and every project's site at http://{subdomain}.{SITEPUB_SITE_DOMAIN}:{port}/.
-On an empty data folder it creates a first project and prints its token once.`,
+On an empty data folder it creates a first project and prints its token once.
+--workers N runs N processes on the port (one per core is a good start).`,
   mcp: `Usage: sitepub mcp [--data ./data] [--project ID] [--toolsets pages,assets,downloads] [--read-only]
 
 Runs the MCP server over stdio. Logs go to stderr. Acts as the local operator: every project
@@ -79,6 +81,7 @@ const OPTIONS = {
   toolsets: { type: 'string' },
   account: { type: 'boolean' },
   out: { type: 'string' },
+  workers: { type: 'string' },
   in: { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
@@ -130,15 +133,52 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!HELP[key]) throw new UsageError(`Unknown command "${positionals.join(' ')}". Run "sitepub --help".`);
 
-  let port = v.port;
-  if (cmd === 'serve' && (port ?? process.env.PORT) === '0') port = String(await freePort(v.host ?? process.env.HOST ?? '127.0.0.1'));
+  let port = cluster.isWorker ? process.env.SITEPUB_WORKER_PORT : v.port;
+  if (cmd === 'serve' && !cluster.isWorker && (port ?? process.env.PORT) === '0') port = String(await freePort(v.host ?? process.env.HOST ?? '127.0.0.1'));
   const settings = loadSettings({ port, host: v.host, data: v.data, project: v.project });
   const logger = createLogger();
 
   if (cmd === 'serve') {
+    const workers = Number(v.workers ?? process.env.SITEPUB_WORKERS ?? 1);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers takes a whole number from 1 to 64');
+    const filter = { toolsets: parseToolsets(v.toolsets), readOnly: v['read-only'] ?? false };
+    if (cluster.isWorker) {
+      // A worker of `serve --workers N`: the primary already migrated; caches check the shared generation.
+      const core = await openCore(settings, { migrate: false });
+      await startHttp(core, settings, logger, filter, true);
+      process.send?.('listening');
+      return -1;
+    }
+    if (workers > 1) {
+      const core = await openCore(settings);
+      const first = await ensureFirstProject(core).catch(() => undefined);
+      await core.close();
+      cluster.schedulingPolicy = cluster.SCHED_NONE;
+      let up = 0;
+      for (let i = 0; i < workers; i++) {
+        const w = cluster.fork({ SITEPUB_WORKER_PORT: String(settings.port) });
+        w.on('message', (m) => {
+          if (m === 'listening' && ++up === workers) {
+            if (first) out(firstRunBanner(first, settings, settings.publicUrl));
+            out(`sitepub listening on http://${settings.host}:${settings.port} with ${workers} workers (public URL ${settings.publicUrl}; sites at http://{subdomain}.${settings.siteDomain}:${settings.port}/)`);
+          }
+        });
+      }
+      cluster.on('exit', (w, code) => {
+        if (code !== 0 && !stopping) logger.error({ pid: w.process.pid, code }, 'worker exited');
+      });
+      let stopping = false;
+      const stopAll = () => {
+        stopping = true;
+        for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+        setTimeout(() => process.exit(0), 500).unref();
+      };
+      process.once('SIGINT', stopAll);
+      process.once('SIGTERM', stopAll);
+      return -1;
+    }
     const core = await openCore(settings);
     const first = await ensureFirstProject(core).catch(() => undefined);
-    const filter = { toolsets: parseToolsets(v.toolsets), readOnly: v['read-only'] ?? false };
     const server = await startHttp(core, settings, logger, filter);
     if (first) out(firstRunBanner(first, settings, settings.publicUrl));
     out(`sitepub listening on ${server.url} (public URL ${settings.publicUrl}; sites at http://{subdomain}.${settings.siteDomain}:${server.port}/)`);
