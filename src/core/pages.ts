@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, PageTable, PageVersionTable } from '../db/schema.js';
 import type { Clock } from './clock.js';
 import { sitePathUrl, type Limits, type UrlConfig } from './config.js';
@@ -9,6 +9,7 @@ import { newId, sha256Hex } from './ids.js';
 import { applyPatches, type PatchOperation } from './patch.js';
 import type { Project } from './projects.js';
 import { normalizeSlug } from './slug.js';
+import { decodeChain, encodeVersion, keyframe } from './version-store.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -112,7 +113,7 @@ export class PageService {
     return size;
   }
 
-  private async findRow(db: Db, projectId: string, slug: string): Promise<PageTable> {
+  private async findRow(db: Db, projectId: string, slug: string): Promise<Selectable<PageTable>> {
     const row = await db.selectFrom('pages').selectAll().where('project_id', '=', projectId).where('slug', '=', slug).executeTakeFirst();
     if (!row) throw notFound(`Page "${slug}"`, { slug, hint: 'Call pages_list to see the existing slugs.' });
     return row;
@@ -172,7 +173,8 @@ export class PageService {
       throw new SitepubError('ALREADY_EXISTS', `Page "${p.slug}" already exists. Use pages_update or pages_patch to change it.`, { slug: p.slug });
     }
     const hash = versionHash(p.content, p.meta, p.seo);
-    const row: PageTable = {
+    const enc = keyframe(p.content);
+    const row = {
       id: newId('pg'),
       project_id: project.id,
       slug: p.slug,
@@ -184,11 +186,12 @@ export class PageService {
       size_bytes: p.size,
       created_at: now,
       updated_at: now,
+      ...enc.chain,
     };
     await db.insertInto('pages').values(row).execute();
     await db
       .insertInto('page_versions')
-      .values({ page_id: row.id, version: 1, hash, created_by: 'create', patch_summary: null, content: p.content, meta: p.meta, seo: p.seo, size_bytes: p.size, created_at: now })
+      .values({ page_id: row.id, version: 1, hash, created_by: 'create', patch_summary: null, content: enc.content, packed: enc.packed, encoding: enc.encoding, meta: p.meta, seo: p.seo, size_bytes: p.size, created_at: now })
       .execute();
     return this.summary(project, row);
   }
@@ -246,23 +249,24 @@ export class PageService {
   private async writeVersion(
     tx: Db,
     project: Project,
-    current: PageTable,
+    current: Selectable<PageTable>,
     next: { content: string; meta: string; seo: string; created_by: PageVersionTable['created_by']; patch_summary: string | null },
   ): Promise<{ version: number; hash: string; size: number }> {
     const size = this.checkContent(next.content);
     const version = current.version + 1;
     const hash = versionHash(next.content, next.meta, next.seo);
     const now = this.clock.now().toISOString();
+    const enc = encodeVersion(current.content, next.content, current);
     const res = await tx
       .updateTable('pages')
-      .set({ content: next.content, meta: next.meta, seo: next.seo, version, version_hash: hash, size_bytes: size, updated_at: now })
+      .set({ content: next.content, meta: next.meta, seo: next.seo, version, version_hash: hash, size_bytes: size, updated_at: now, ...enc.chain })
       .where('id', '=', current.id)
       .where('version', '=', current.version)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) throw await this.conflict(tx, project.id, current.slug);
     await tx
       .insertInto('page_versions')
-      .values({ page_id: current.id, version, hash, created_by: next.created_by, patch_summary: next.patch_summary, content: next.content, meta: next.meta, seo: next.seo, size_bytes: size, created_at: now })
+      .values({ page_id: current.id, version, hash, created_by: next.created_by, patch_summary: next.patch_summary, content: enc.content, packed: enc.packed, encoding: enc.encoding, meta: next.meta, seo: next.seo, size_bytes: size, created_at: now })
       .execute();
     await bumpGeneration(tx, project.id);
     return { version, hash, size };
@@ -328,14 +332,14 @@ export class PageService {
     }
     const out = await this.db.transaction().execute(async (tx) => {
       const current = await this.findRow(tx, project.id, slug);
-      let q = tx.selectFrom('page_versions').selectAll().where('page_id', '=', current.id);
+      let q = tx.selectFrom('page_versions').select(['version', 'meta', 'seo']).where('page_id', '=', current.id);
       q = input.target_version !== undefined ? q.where('version', '=', input.target_version) : q.where('hash', '=', input.target_version_hash!);
       const target = await q.orderBy('version', 'desc').limit(1).executeTakeFirst();
       if (!target) {
         throw notFound(`Version ${input.target_version ?? input.target_version_hash} of page "${slug}"`, { slug, hint: 'Call pages_versions to list the versions.' });
       }
       const w = await this.writeVersion(tx, project, current, {
-        content: target.content,
+        content: await this.contentAt(tx, current.id, target.version),
         meta: target.meta,
         seo: target.seo,
         created_by: 'rollback',
@@ -358,6 +362,35 @@ export class PageService {
     });
     this.bus.pageChanged(project.id, slug);
     return { slug, deleted: true, versions_deleted: n };
+  }
+
+  /** The content of one version: its keyframe, then the deltas after it, replayed in order. */
+  private async contentAt(db: Db, pageId: string, version: number): Promise<string> {
+    const key = await db
+      .selectFrom('page_versions')
+      .select('version')
+      .where('page_id', '=', pageId)
+      .where('version', '<=', version)
+      .where('encoding', '!=', 'delta')
+      .orderBy('version', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    const rows = await db
+      .selectFrom('page_versions')
+      .select(['encoding', 'content', 'packed'])
+      .where('page_id', '=', pageId)
+      .where('version', '>=', key.version)
+      .where('version', '<=', version)
+      .orderBy('version')
+      .execute();
+    return decodeChain(rows);
+  }
+
+  /** Reads any old version's content (history is stored as keyframes and deltas). */
+  async versionContent(project: Project, rawSlug: string, version: number): Promise<string> {
+    const page = await this.findRow(this.db, project.id, normalizeSlug(rawSlug));
+    if (!Number.isInteger(version) || version < 1 || version > page.version) throw notFound(`Version ${version} of page "${page.slug}"`);
+    return version === page.version ? page.content : this.contentAt(this.db, page.id, version);
   }
 
   /** Hot path for the site server: the current content of one page, or undefined. */

@@ -45,6 +45,10 @@ export interface PageTable {
   size_bytes: number;
   created_at: string;
   updated_at: string;
+  /** Deltas written since the last keyframe, and their bytes; bytes of that keyframe. */
+  chain_len: Generated<number>;
+  chain_bytes: Generated<number>;
+  key_bytes: Generated<number>;
 }
 
 export interface PageVersionTable {
@@ -53,11 +57,14 @@ export interface PageVersionTable {
   hash: string;
   created_by: 'create' | 'update' | 'patch' | 'rollback';
   patch_summary: string | null;
+  /** The content (raw), a delta from the version before (delta), or '' when packed (deflate). */
   content: string;
   meta: string;
   seo: string;
   size_bytes: number;
   created_at: string;
+  encoding: Generated<'raw' | 'deflate' | 'delta'>;
+  packed: Uint8Array | null;
 }
 
 export interface BlobTable {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Dialect } from '../connect.js';
 import * as m0001 from './0001-init.js';
 import * as m0002 from './0002-generation-rate-limits.js';
+import * as m0003 from './0003-version-deltas.js';
 
 export interface Migration {
   name: string;
@@ -12,4 +13,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { name: '0001-init', up: m0001.up },
   { name: '0002-generation-rate-limits', up: m0002.up },
+  { name: '0003-version-deltas', up: m0003.up },
 ];

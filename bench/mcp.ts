@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { freePort } from '../src/server.js';
+import { fixtures } from './serving.js';
+import { median, percentile, startUntil, type Row } from './util.js';
+
+const CLI = path.resolve('dist/src/cli/main.js');
+const ECHO = path.resolve('dist/bench/anchors/echo-mcp.js');
+
+function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'DATABASE_URL') env[k] = v;
+  env.SITEPUB_LOG_LEVEL = 'warn';
+  return env;
+}
+
+async function latency(transport: Transport, tool: string, args: Record<string, unknown>, calls: number): Promise<number> {
+  const c = new Client({ name: 'bench', version: '1' });
+  await c.connect(transport);
+  for (let i = 0; i < 50; i++) await c.callTool({ name: tool, arguments: args });
+  const t: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const s = performance.now();
+    const r = await c.callTool({ name: tool, arguments: args });
+    t.push(performance.now() - s);
+    if (r.isError) throw new Error(`${tool} failed: ${JSON.stringify(r.content)}`);
+  }
+  await c.close();
+  return percentile(t, 50);
+}
+
+async function startup(command: string, args: string[]): Promise<number> {
+  const s = performance.now();
+  const c = new Client({ name: 'bench', version: '1' });
+  await c.connect(new StdioClientTransport({ command, args, env: cleanEnv(), stderr: 'ignore' }));
+  await c.listTools();
+  const ms = performance.now() - s;
+  await c.close();
+  return ms;
+}
+
+export async function benchMcp(opts: { calls: number; startups: number }): Promise<Row[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sitepub-bench-mcp-'));
+  const data = path.join(dir, 'data');
+  const { page } = fixtures();
+  const rows: Row[] = [];
+  const row = (what: string, s: number, a: number, goal: number, unit = 'ms'): Row => ({
+    what,
+    sitepub: `${s.toFixed(2)} ${unit}`,
+    anchor: `${a.toFixed(2)} ${unit} (echo server)`,
+    ratio: `${(s / a).toFixed(2)}x`,
+    goal: `<= ${goal}x`,
+    met: s / a <= goal,
+  });
+  try {
+    // stdio
+    const setup = new Client({ name: 'bench', version: '1' });
+    await setup.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--data', data], env: cleanEnv(), stderr: 'ignore' }));
+    await setup.callTool({ name: 'pages_create', arguments: { slug: 'bench.html', content: page.toString() } });
+    await setup.close();
+    const sStdio = await latency(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--data', data], env: cleanEnv(), stderr: 'ignore' }), 'pages_get', { slug: 'bench.html' }, opts.calls);
+    const eStdio = await latency(new StdioClientTransport({ command: process.execPath, args: [ECHO], env: cleanEnv(), stderr: 'ignore' }), 'echo', { text: 'hello' }, opts.calls);
+    rows.push(row('MCP pages_get p50 over stdio', sStdio, eStdio, 1.2));
+
+    // Streamable HTTP
+    const sp = await startUntil(process.execPath, [CLI, 'serve', '--port', '0', '--data', data], /listening on http:\/\/127\.0\.0\.1:(\d+)/, cleanEnv());
+    const tokenOut = await startUntil(process.execPath, [CLI, 'token', 'create', '--project', await projectOf(data), '--data', data], /(spp_\S+)/, cleanEnv()).catch((e: Error) => {
+      throw e;
+    });
+    const token = tokenOut.match[1]!;
+    const echoPort = await freePort('127.0.0.1');
+    const echo = await startUntil(process.execPath, [ECHO, String(echoPort)], /ready/, cleanEnv());
+    const sHttp = await latency(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${sp.match[1]}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }), 'pages_get', { slug: 'bench.html' }, opts.calls);
+    const eHttp = await latency(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${echoPort}/mcp`)), 'echo', { text: 'hello' }, opts.calls);
+    rows.push(row('MCP pages_get p50 over Streamable HTTP', sHttp, eHttp, 1.2));
+    sp.proc.kill();
+    echo.proc.kill();
+
+    const s: number[] = [];
+    const e: number[] = [];
+    for (let i = 0; i < opts.startups; i++) {
+      s.push(await startup(process.execPath, [CLI, 'mcp', '--data', data]));
+      e.push(await startup(process.execPath, [ECHO]));
+    }
+    rows.push(row('start-up: sitepub mcp to first tools/list', median(s), median(e), 1.5));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+async function projectOf(data: string): Promise<string> {
+  const r = await startUntil(process.execPath, [CLI, 'project', 'list', '--data', data], /(prj_[a-z0-9]+)/, cleanEnv());
+  return r.match[1]!;
+}
