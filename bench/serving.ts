@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../src/server.js';
@@ -25,15 +26,30 @@ export interface ServingResult {
   memory: { maxWorkerMb: number; totalMb: number };
 }
 
-async function api(base: string, token: string, method: string, p: string, body?: unknown): Promise<Record<string, unknown>> {
-  const r = await fetch(`${base}${p}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  const j = (await r.json()) as { success: boolean; data: Record<string, unknown>; error?: unknown };
-  if (!j.success) throw new Error(`${method} ${p}: ${JSON.stringify(j.error)}`);
-  return j.data;
+/** REST call on a fresh connection (pooled keep-alive sockets may be closed by the server between rounds). */
+function api(base: string, token: string, method: string, p: string, body?: unknown): Promise<Record<string, unknown>> {
+  const u = new URL(`${base}${p}`);
+  const data = body ? Buffer.from(JSON.stringify(body)) : undefined;
+  return new Promise((resolve, reject) => {
+    const r = request(
+      { host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method, agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(data ? { 'content-length': data.length } : {}) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const j = JSON.parse(Buffer.concat(chunks).toString()) as { success: boolean; data: Record<string, unknown>; error?: unknown };
+          if (j.success) resolve(j.data);
+          else reject(new Error(`${method} ${p}: ${JSON.stringify(j.error)}`));
+        });
+      },
+    );
+    r.on('error', reject);
+    r.end(data);
+  });
 }
 
 export async function benchServing(opts: { rounds: number; seconds: number; workers?: number }): Promise<ServingResult> {
-  const workers = opts.workers ?? availableParallelism();
+  const workers = opts.workers ?? Number(process.env.BENCH_WORKERS ?? availableParallelism());
   const dir = mkdtempSync(path.join(tmpdir(), 'sitepub-bench-'));
   const { page, image } = fixtures();
   const env: NodeJS.ProcessEnv = { ...process.env, SITEPUB_LOG_LEVEL: 'warn' };
@@ -49,16 +65,16 @@ export async function benchServing(opts: { rounds: number; seconds: number; work
   const dlPath = new URL(String(tok.download_url)).pathname;
   const host = { Host: `mysite.localhost:${port}` };
 
+  const www = path.join(dir, 'www');
+  mkdirSync(path.join(www, 'img'), { recursive: true });
+  writeFileSync(path.join(www, 'bench.html'), page);
+  writeFileSync(path.join(www, 'img/photo.png'), image);
   const barePort = await freePort('127.0.0.1');
-  const bareP = await startUntil(process.execPath, [BARE, String(barePort), String(workers), '/bench.html', page.toString('base64'), 'text/html; charset=utf-8', '/img/photo.png', image.toString('base64'), 'image/png'], /ready/);
+  const bareP = await startUntil(process.execPath, [BARE, String(barePort), String(workers), www, 'bench.html', 'img/photo.png'], /ready/);
 
   let nginxProc: ChildProcess | undefined;
   const nginxPort = await freePort('127.0.0.1');
   if (has('nginx')) {
-    const www = path.join(dir, 'www');
-    mkdirSync(path.join(www, 'img'), { recursive: true });
-    writeFileSync(path.join(www, 'bench.html'), page);
-    writeFileSync(path.join(www, 'img/photo.png'), image);
     const conf = path.join(dir, 'nginx.conf');
     writeFileSync(
       conf,

@@ -1,5 +1,5 @@
 import { createServer as netServer } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
 import { allowedHostsOf, allowedOriginsOf, type Settings } from './config.js';
 import type { Core } from './core/core.js';
 import { createApp } from './http/app.js';
@@ -27,7 +27,7 @@ export async function freePort(host: string): Promise<number> {
 /** Starts the HTTP platform. Port 0 picks a free port first, so URLs are known before listening. */
 export async function startHttp(core: Core, settings: Settings, logger: Logger, mcpFilter?: ToolFilter, crossInstance?: boolean): Promise<RunningServer> {
   const port = settings.port === 0 ? await freePort(settings.host) : settings.port;
-  const { app } = createApp({
+  const { listener } = createApp({
     core,
     logger,
     options: {
@@ -39,9 +39,10 @@ export async function startHttp(core: Core, settings: Settings, logger: Logger, 
       ...(crossInstance !== undefined ? { crossInstance } : {}),
     },
   });
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port, hostname: settings.host }, () => resolve(s));
-    s.once('error', reject);
+  const server: Server = createServer({ keepAliveTimeout: 65_000 }, listener);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, settings.host, () => resolve());
   });
   return {
     port,
@@ -49,7 +50,7 @@ export async function startHttp(core: Core, settings: Settings, logger: Logger, 
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.closeAllConnections();
       }),
   };
 }

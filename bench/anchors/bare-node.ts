@@ -1,10 +1,13 @@
 import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import path from 'node:path';
 
 /** Anchor: a bare Node http server holding the same bytes in memory, one process per worker. */
-const [port, workers, ...files] = process.argv.slice(2);
+const [port, workers, root, ...files] = process.argv.slice(2);
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.png': 'image/png' };
 const bodies = new Map<string, { body: Buffer; type: string }>();
-for (let i = 0; i < files.length; i += 3) bodies.set(files[i]!, { body: Buffer.from(files[i + 1]!, 'base64'), type: files[i + 2]! });
+for (const f of files) bodies.set(`/${f}`, { body: readFileSync(path.join(root!, f)), type: TYPES[path.extname(f)] ?? 'application/octet-stream' });
 
 if (cluster.isPrimary && Number(workers) > 1) {
   cluster.schedulingPolicy = cluster.SCHED_NONE;

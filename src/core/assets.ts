@@ -1,5 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { Db as SqlDb } from '../db/connect.js';
 import type { AssetTable, Database } from '../db/schema.js';
+import { syncRead } from '../db/sync.js';
 import { assetKindForSlug, decodeBase64Strict, verifyAssetBytes } from './asset-types.js';
 import type { Clock } from './clock.js';
 import { sitePathUrl, type Limits, type UrlConfig } from './config.js';
@@ -42,7 +44,12 @@ export type FetchPolicy = Pick<SafeFetchOptions, 'allowAddresses' | 'lookup' | '
 type Db = Kysely<Database> | Transaction<Database>;
 type Prepared = { slug: string; bytes: Buffer; contentType: string; sha256: string; input: AssetUploadInput };
 
+const BLOB_CACHE_BYTES = 32 * 1024 * 1024;
+
 export class AssetService {
+  private readonly blobs = new Map<string, Buffer>();
+  private blobBytes = 0;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
@@ -50,6 +57,7 @@ export class AssetService {
     private readonly limits: Limits,
     private readonly bus: ChangeBus,
     private readonly fetchPolicy: FetchPolicy = {},
+    private readonly sqlDb: SqlDb = { kysely: db, dialect: 'postgres', close: async () => {} },
   ) {}
 
   private info(project: Project, row: AssetTable): AssetInfo {
@@ -234,18 +242,30 @@ export class AssetService {
     return { slug, deleted: true };
   }
 
-  /** Hot path for sites and download links: metadata and bytes of one asset. */
+  /**
+   * Hot path for sites and download links: metadata and bytes of one asset. Bytes are cached by
+   * their sha256, which can never go stale (a new content is a new key).
+   */
   async content(projectId: string, slug: string): Promise<{ row: AssetTable; data: Buffer } | undefined> {
-    const row = await this.db
-      .selectFrom('assets')
-      .innerJoin('blobs', 'blobs.sha256', 'assets.sha256')
-      .selectAll('assets')
-      .select('blobs.data')
-      .where('assets.project_id', '=', projectId)
-      .where('assets.slug', '=', slug)
-      .executeTakeFirst();
+    const q = this.db.selectFrom('assets').selectAll().where('project_id', '=', projectId).where('slug', '=', slug);
+    const row = (syncRead(this.sqlDb, q.compile()) ?? (await q.execute()))[0];
     if (!row) return undefined;
-    const { data, ...asset } = row;
-    return { row: asset, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
+    let data = this.blobs.get(row.sha256);
+    if (!data) {
+      const b = await this.db.selectFrom('blobs').select('data').where('sha256', '=', row.sha256).executeTakeFirst();
+      if (!b) return undefined;
+      data = Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength);
+      this.blobs.set(row.sha256, data);
+      this.blobBytes += data.byteLength;
+      for (const [k, v] of this.blobs) {
+        if (this.blobBytes <= BLOB_CACHE_BYTES) break;
+        this.blobs.delete(k);
+        this.blobBytes -= v.byteLength;
+      }
+    } else {
+      this.blobs.delete(row.sha256);
+      this.blobs.set(row.sha256, data);
+    }
+    return { row, data };
   }
 }

@@ -6,6 +6,8 @@ import type { UrlConfig } from './config.js';
 import { SitepubError, invalid, notFound, type ErrorType } from './errors.js';
 import { isWellFormedToken, mintToken, newId, sha256Hex, tokenDisplayPrefix, tokenHash } from './ids.js';
 import type { Project, ProjectService } from './projects.js';
+import type { Db } from '../db/connect.js';
+import { syncTransaction } from '../db/sync.js';
 import type { RateLimiter } from './rate-limit.js';
 import { normalizeSlug } from './slug.js';
 
@@ -122,6 +124,7 @@ export class DownloadService {
     private readonly projects: ProjectService,
     private readonly assets: AssetService,
     private readonly limiter: RateLimiter,
+    private readonly sqlDb: Db,
   ) {}
 
   downloadUrl(token: string): string {
@@ -255,11 +258,22 @@ export class DownloadService {
       .where((eb) => (visitor === null ? eb('visitor_id', 'is', null) : eb.or([eb('visitor_id', 'is', null), eb('visitor_id', '=', visitor)])));
     if (opts.projectId) q = q.where('project_id', '=', opts.projectId);
     if (opts.direct) q = q.where('confirm', '=', 0);
-    const row = await q.returningAll().executeTakeFirst();
-    if (row) {
-      await this.record(row.project_id, row.id, row.asset_slug, 'ok', attempt, nowIso);
-      return { token: row, use_count: row.use_count, remaining_uses: row.max_uses === 0 ? null : Math.max(0, row.max_uses - row.use_count) };
-    }
+    // The use and its record commit together: use_count always equals the recorded downloads.
+    const update = q.returningAll().compile();
+    const fast = syncTransaction(this.sqlDb, (all) => {
+      const hit = all(update)[0];
+      if (hit) all(this.eventInsert(this.db, hit.project_id, hit.id, hit.asset_slug, 'ok', attempt, nowIso).compile());
+      return hit;
+    });
+    const row = fast
+      ? fast.value
+      : await this.db.transaction().execute(async (tx) => {
+          const r = await tx.executeQuery(update);
+          const hit = r.rows[0];
+          if (hit) await this.eventInsert(tx, hit.project_id, hit.id, hit.asset_slug, 'ok', attempt, nowIso).execute();
+          return hit;
+        });
+    if (row) return { token: row, use_count: row.use_count, remaining_uses: row.max_uses === 0 ? null : Math.max(0, row.max_uses - row.use_count) };
     const refused = await this.refusal(hash, visitor, opts.projectId, nowIso);
     if (!(refused instanceof SitepubError)) return refused;
     const err = refused;
@@ -320,7 +334,11 @@ export class DownloadService {
 
   /** Records an attempt. Never the token: only its id. */
   async record(projectId: string, tokenId: string | null, assetSlug: string | null, outcome: string, a: AttemptInfo, at?: string): Promise<void> {
-    await this.db
+    await this.eventInsert(this.db, projectId, tokenId, assetSlug, outcome, a, at).execute();
+  }
+
+  private eventInsert(db: Kysely<Database>, projectId: string, tokenId: string | null, assetSlug: string | null, outcome: string, a: AttemptInfo, at?: string) {
+    return db
       .insertInto('download_events')
       .values({
         project_id: projectId,
@@ -331,8 +349,7 @@ export class DownloadService {
         ip: a.ip ?? null,
         visitor_id: a.visitorId ?? null,
         user_agent: a.userAgent ? a.userAgent.slice(0, 300) : null,
-      })
-      .execute();
+      });
   }
 
   /**

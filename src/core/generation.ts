@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { Db } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
 
 /** Marks a site as changed, inside the write's own transaction, so other instances see it with the write. */
@@ -10,7 +11,19 @@ export async function bumpGeneration(tx: Kysely<Database> | Transaction<Database
     .execute();
 }
 
-export async function readGeneration(db: Kysely<Database>, projectId: string): Promise<number> {
-  const row = await db.selectFrom('projects').select('generation').where('id', '=', projectId).executeTakeFirst();
-  return row?.generation ?? -1;
+const statements = new WeakMap<object, { get(id: string): unknown }>();
+
+/** The site's write generation: a prepared statement on SQLite (microseconds), a query on PostgreSQL. */
+export function readGeneration(db: Db, projectId: string): number | Promise<number> {
+  if (db.sqlite) {
+    let st = statements.get(db.sqlite);
+    if (!st) statements.set(db.sqlite, (st = db.sqlite.prepare('select generation from projects where id = ?').pluck()));
+    return (st.get(projectId) as number | undefined) ?? -1;
+  }
+  return db.kysely
+    .selectFrom('projects')
+    .select('generation')
+    .where('id', '=', projectId)
+    .executeTakeFirst()
+    .then((row) => row?.generation ?? -1);
 }

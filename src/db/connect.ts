@@ -22,6 +22,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Db {
   readonly kysely: Kysely<Database>;
   readonly dialect: Dialect;
+  /** The raw SQLite handle, for the few hot-path reads that use a prepared statement directly. */
+  readonly sqlite?: SQLite.Database;
   close(): Promise<void>;
 }
 
@@ -77,7 +79,7 @@ export function openDb(options: OpenOptions): Db {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
-  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+  return { kysely, dialect: 'sqlite', sqlite, close: () => kysely.destroy() };
 }
 
 /** Applies pending migrations. Kysely's migrator takes a lock, so several instances may start at once. */

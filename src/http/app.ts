@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { SitepubError } from '../core/errors.js';
@@ -8,7 +10,7 @@ import { mountMcp } from './mcp.js';
 import { openApiDocument } from './openapi.js';
 import { errorJson, humanPage } from './respond.js';
 import { mountRest } from './rest.js';
-import { SiteCache, serveSite } from './sites.js';
+import { SiteCache, serveSite, siteReply } from './sites.js';
 
 function hostnameOf(hostHeader: string | undefined): string {
   if (!hostHeader) return '';
@@ -23,7 +25,7 @@ function hostnameOf(hostHeader: string | undefined): string {
  * is a published site (and nothing else: no API, no MCP, no private files); the platform hosts
  * serve MCP, REST and download links. Any other Host is refused (DNS rebinding).
  */
-export function createApp(deps: AppDeps): { app: Hono; cache: SiteCache } {
+export function createApp(deps: AppDeps): { app: Hono; cache: SiteCache; listener: (req: IncomingMessage, res: ServerResponse) => void } {
   const { core, options } = deps;
   const cache = new SiteCache(core, options.crossInstance ?? core.db.dialect === 'postgres');
   const siteSuffix = `.${core.urls.siteDomain}`;
@@ -68,5 +70,29 @@ export function createApp(deps: AppDeps): { app: Hono; cache: SiteCache } {
     }
     return platform.fetch(c.req.raw, c.env);
   });
-  return { app, cache };
+
+  // Node entry: site requests are answered straight from the cache to the socket (no Request or
+  // Response objects on the hot path); everything else goes through Hono.
+  const hono = getRequestListener(app.fetch);
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    const host = hostnameOf(req.headers.host);
+    const sub = host.endsWith(siteSuffix) ? host.slice(0, -siteSuffix.length) : '';
+    if (!sub || sub.includes('.')) {
+      void hono(req, res);
+      return;
+    }
+    const inm = req.headers['if-none-match'];
+    siteReply(core, cache, sub, req.method ?? 'GET', req.url ?? '/', typeof inm === 'string' ? inm : undefined).then(
+      (r) => {
+        res.writeHead(r.status, r.headers);
+        res.end(r.body);
+      },
+      (e: unknown) => {
+        deps.logger.error({ err: e }, 'site request failed');
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('Internal error');
+      },
+    );
+  };
+  return { app, cache, listener };
 }
