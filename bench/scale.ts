@@ -15,6 +15,10 @@ interface Sizes {
   pages: number;
 }
 
+/** The per-day download counters the server keeps as it serves, rebuilt for the generated attempts. */
+const DAILY = `insert into download_daily (project_id, day, asset_slug, downloads)
+  select project_id, substr(at, 1, 10), asset_slug, count(*) from download_events where outcome = 'ok' group by project_id, substr(at, 1, 10), asset_slug`;
+
 /** Fills one project with generated rows, using each engine's own bulk insert (bench-only SQL). */
 async function fill(db: Db, projectId: string, s: Sizes): Promise<void> {
   const now = Date.now();
@@ -31,6 +35,7 @@ async function fill(db: Db, projectId: string, s: Sizes): Promise<void> {
     x.exec(`${series(s.events)} insert into download_events (project_id, token_id, asset_slug, at, outcome, ip, visitor_id, user_agent)
       select '${projectId}', 'dlt_b' || (i % ${s.tokens}), 'files/f' || (i % 50) || '.pdf', strftime('%Y-%m-%dT%H:%M:%fZ', ${now / 1000} - (i % (29 * 86400)), 'unixepoch'),
         case when i % 4 = 0 then 'TOKEN_EXPIRED' else 'ok' end, '127.0.0.1', null, 'bench' from c`);
+    x.exec(DAILY);
     x.exec('analyze');
     return;
   }
@@ -55,6 +60,7 @@ async function fill(db: Db, projectId: string, s: Sizes): Promise<void> {
       select '${projectId}', 'dlt_b' || (i % ${s.tokens}), 'files/f' || (i % 50) || '.pdf', ${ts(`-(i % (29 * 86400))`)}, case when i % 4 = 0 then 'TOKEN_EXPIRED' else 'ok' end, '127.0.0.1', null, 'bench' from generate_series(0, ${s.events - 1}) i`,
     )
     .execute(db.kysely);
+  await sql.raw(DAILY).execute(db.kysely);
   await sql.raw('analyze').execute(db.kysely);
 }
 

@@ -262,7 +262,10 @@ export class DownloadService {
     const update = q.returningAll().compile();
     const fast = syncTransaction(this.sqlDb, (all) => {
       const hit = all(update)[0];
-      if (hit) all(this.eventInsert(this.db, hit.project_id, hit.id, hit.asset_slug, 'ok', attempt, nowIso).compile());
+      if (hit) {
+        all(this.eventInsert(this.db, hit.project_id, hit.id, hit.asset_slug, 'ok', attempt, nowIso).compile());
+        all(this.dailyUpsert(this.db, hit.project_id, hit.asset_slug, nowIso).compile());
+      }
       return hit;
     });
     const row = fast
@@ -270,7 +273,10 @@ export class DownloadService {
       : await this.db.transaction().execute(async (tx) => {
           const r = await tx.executeQuery(update);
           const hit = r.rows[0];
-          if (hit) await this.eventInsert(tx, hit.project_id, hit.id, hit.asset_slug, 'ok', attempt, nowIso).execute();
+          if (hit) {
+            await this.eventInsert(tx, hit.project_id, hit.id, hit.asset_slug, 'ok', attempt, nowIso).execute();
+            await this.dailyUpsert(tx, hit.project_id, hit.asset_slug, nowIso).execute();
+          }
           return hit;
         });
     if (row) return { token: row, use_count: row.use_count, remaining_uses: row.max_uses === 0 ? null : Math.max(0, row.max_uses - row.use_count) };
@@ -335,6 +341,13 @@ export class DownloadService {
   /** Records an attempt. Never the token: only its id. */
   async record(projectId: string, tokenId: string | null, assetSlug: string | null, outcome: string, a: AttemptInfo, at?: string): Promise<void> {
     await this.eventInsert(this.db, projectId, tokenId, assetSlug, outcome, a, at).execute();
+  }
+
+  private dailyUpsert(db: Kysely<Database>, projectId: string, assetSlug: string, at: string) {
+    return db
+      .insertInto('download_daily')
+      .values({ project_id: projectId, day: at.slice(0, 10), asset_slug: assetSlug, downloads: 1 })
+      .onConflict((oc) => oc.columns(['project_id', 'day', 'asset_slug']).doUpdateSet((eb) => ({ downloads: eb('download_daily.downloads', '+', 1) })));
   }
 
   private eventInsert(db: Kysely<Database>, projectId: string, tokenId: string | null, assetSlug: string | null, outcome: string, a: AttemptInfo, at?: string) {
@@ -485,27 +498,44 @@ export class DownloadService {
     const nowIso = now.toISOString();
     const startDay = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1)));
     const since = startDay.toISOString();
-    const tokens = () => this.db.selectFrom('download_tokens').where('project_id', '=', project.id).where('created_at', '>=', since);
-    const count = (q: ReturnType<typeof tokens>) => q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n));
-    const okEvents = () => this.db.selectFrom('download_events').where('project_id', '=', project.id).where('outcome', '=', 'ok').where('at', '>=', since);
-    const day = sql<string>`substr(${sql.ref('at')}, 1, 10)`;
-    const [total, active, expired, exhausted, revoked, downloads, top, daily] = await Promise.all([
-      count(tokens()),
-      count(tokens().where(this.statusFilter('active', nowIso))),
-      count(tokens().where(this.statusFilter('expired', nowIso))),
-      count(tokens().where(this.statusFilter('exhausted', nowIso))),
-      count(tokens().where(this.statusFilter('revoked', nowIso))),
-      okEvents().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow().then((r) => Number(r.n)),
-      okEvents()
-        .select(['asset_slug', (eb) => eb.fn.countAll<number>().as('n')])
+    const sinceDay = since.slice(0, 10);
+    // Token states in one pass over the window's tokens; downloads from the per-day counters.
+    const flag = (cond: (eb: ExpressionBuilder<Database, 'download_tokens'>) => ReturnType<ReturnType<DownloadService['statusFilter']>>) =>
+      (eb: ExpressionBuilder<Database, 'download_tokens'>) => eb.fn.sum<number>(eb.case().when(cond(eb)).then(1).else(0).end());
+    const daily = () => this.db.selectFrom('download_daily').where('project_id', '=', project.id).where('day', '>=', sinceDay);
+    const [counts, top, perDayRows] = await Promise.all([
+      this.db
+        .selectFrom('download_tokens')
+        .where('project_id', '=', project.id)
+        .where('created_at', '>=', since)
+        .select((eb) => [
+          eb.fn.countAll<number>().as('total'),
+          flag(this.statusFilter('active', nowIso))(eb).as('active'),
+          flag(this.statusFilter('expired', nowIso))(eb).as('expired'),
+          flag(this.statusFilter('exhausted', nowIso))(eb).as('exhausted'),
+          flag(this.statusFilter('revoked', nowIso))(eb).as('revoked'),
+        ])
+        .executeTakeFirstOrThrow(),
+      daily()
+        .select((eb) => ['asset_slug', eb.fn.sum<number>('downloads').as('n')])
         .groupBy('asset_slug')
         .orderBy('n', 'desc')
         .orderBy('asset_slug')
         .limit(10)
         .execute(),
-      okEvents().select([day.as('d'), (eb) => eb.fn.countAll<number>().as('n')]).groupBy(day).execute(),
+      daily()
+        .select((eb) => ['day', eb.fn.sum<number>('downloads').as('n')])
+        .groupBy('day')
+        .execute(),
     ]);
-    const perDay = new Map(daily.map((r) => [r.d, Number(r.n)]));
+    const daily_ = perDayRows.map((r) => ({ d: r.day, n: Number(r.n) }));
+    const downloads = daily_.reduce((a, r) => a + r.n, 0);
+    const total = Number(counts.total);
+    const active = Number(counts.active ?? 0);
+    const expired = Number(counts.expired ?? 0);
+    const exhausted = Number(counts.exhausted ?? 0);
+    const revoked = Number(counts.revoked ?? 0);
+    const perDay = new Map(daily_.map((r) => [r.d, r.n]));
     const series: Array<{ date: string; downloads: number }> = [];
     for (let i = 0; i < days; i++) {
       const d = new Date(startDay.getTime() + i * 86_400_000).toISOString().slice(0, 10);
@@ -520,7 +550,7 @@ export class DownloadService {
       expired_tokens: expired,
       exhausted_tokens: exhausted,
       revoked_tokens: revoked,
-      top_files: top.map((r) => ({ asset_url: `/${r.asset_slug ?? ''}`, downloads: Number(r.n) })),
+      top_files: top.map((r) => ({ asset_url: `/${r.asset_slug}`, downloads: Number(r.n) })),
       daily: series,
     };
   }

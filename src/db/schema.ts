@@ -13,6 +13,14 @@ export interface ProjectTable {
   generation: Generated<number>;
 }
 
+export interface DownloadDailyTable {
+  project_id: string;
+  /** YYYY-MM-DD, UTC */
+  day: string;
+  asset_slug: string;
+  downloads: number;
+}
+
 export interface RateLimitTable {
   key: string;
   window_start: string;
@@ -131,4 +139,5 @@ export interface Database {
   download_tokens: DownloadTokenTable;
   download_events: DownloadEventTable;
   rate_limits: RateLimitTable;
+  download_daily: DownloadDailyTable;
 }

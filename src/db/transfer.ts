@@ -14,6 +14,7 @@ const TABLES: ReadonlyArray<{ name: keyof Database; key: string[] }> = [
   { name: 'assets', key: ['id'] },
   { name: 'download_tokens', key: ['id'] },
   { name: 'download_events', key: ['id'] },
+  { name: 'download_daily', key: ['project_id', 'day', 'asset_slug'] },
 ];
 
 const BATCH = 500;

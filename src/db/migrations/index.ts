@@ -3,6 +3,7 @@ import type { Dialect } from '../connect.js';
 import * as m0001 from './0001-init.js';
 import * as m0002 from './0002-generation-rate-limits.js';
 import * as m0003 from './0003-version-deltas.js';
+import * as m0004 from './0004-download-stats.js';
 
 export interface Migration {
   name: string;
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0001-init', up: m0001.up },
   { name: '0002-generation-rate-limits', up: m0002.up },
   { name: '0003-version-deltas', up: m0003.up },
+  { name: '0004-download-stats', up: m0004.up },
 ];
