@@ -73,3 +73,24 @@ describe('toolsets and read-only mode', () => {
     }
   });
 });
+
+describe('prompts, completion and logging', () => {
+  it('offers workflow prompts, completes slugs, accepts a log level', async () => {
+    const env = await makeEnv();
+    try {
+      const client = await connect(env.core);
+      await env.core.pages.create(env.project, { slug: 'about.html', content: 'x' });
+      await env.core.pages.create(env.project, { slug: 'blog/a.html', content: 'x' });
+      const { prompts } = await client.listPrompts();
+      expect(prompts.map((p) => p.name)).toEqual(['build_site', 'edit_page', 'sell_file']);
+      const p = await client.getPrompt({ name: 'edit_page', arguments: { slug: 'about.html', change: 'add opening hours' } });
+      expect((p.messages[0]!.content as { text: string }).text).toContain('pages_patch');
+      await expect(client.getPrompt({ name: 'edit_page', arguments: { slug: 'about.html' } })).rejects.toThrow(/change/);
+      const c = await client.complete({ ref: { type: 'ref/resource', uri: 'sitepub://{project_id}/pages/{slug}' }, argument: { name: 'slug', value: 'b' } });
+      expect(c.completion.values).toEqual(['blog/a.html']);
+      await expect(client.setLoggingLevel('warning')).resolves.toBeDefined();
+    } finally {
+      await env.close();
+    }
+  });
+});

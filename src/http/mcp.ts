@@ -14,10 +14,20 @@ const jsonRpcError = (message: string, code = -32000) => ({ jsonrpc: '2.0', erro
  */
 export function mountMcp(app: Hono, deps: AppDeps): void {
   const { core, options, logger } = deps;
+  // Browsers send Origin. Allowed: the configured origins, and any port of a loopback host (as the
+  // SDK's localhost validation does); a rebinding attack arrives with the attacker's own origin.
+  const originAllowed = (origin: string): boolean => {
+    if (options.allowedOrigins.has(origin)) return true;
+    try {
+      return ['localhost', '127.0.0.1', '[::1]'].includes(new URL(origin).hostname) && options.allowedHosts.has('localhost');
+    } catch {
+      return false;
+    }
+  };
 
   app.post('/mcp', async (c) => {
     const origin = c.req.header('origin');
-    if (origin && !options.allowedOrigins.has(origin)) {
+    if (origin && !originAllowed(origin)) {
       return c.json(jsonRpcError(`Forbidden: Origin ${origin} is not allowed. Set SITEPUB_ALLOWED_ORIGINS to allow it.`), 403);
     }
     let actor;

@@ -1,5 +1,6 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
+  CompleteRequestSchema,
   ErrorCode,
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
@@ -77,6 +78,24 @@ export function registerResources(server: Server, core: Core, actor: Actor, defa
       return { resources, nextCursor: String(offset + resources.length) };
     } catch (e) {
       return rpcError(e);
+    }
+  });
+
+  // Completes {slug} in the URI templates from the default project's pages or assets.
+  server.setRequestHandler(CompleteRequestSchema, async (req) => {
+    const empty = { completion: { values: [] as string[], total: 0, hasMore: false } };
+    const ref = req.params.ref;
+    if (ref.type !== 'ref/resource' || req.params.argument.name !== 'slug') return empty;
+    const kind = ref.uri === PAGE_URI_TEMPLATE ? 'pages' : ref.uri === ASSET_URI_TEMPLATE ? 'assets' : null;
+    if (!kind) return empty;
+    try {
+      const project = await core.projects.authorize(actor, req.params.context?.arguments?.project_id, defaultProjectId, false);
+      const prefix = req.params.argument.value;
+      const slugs = kind === 'pages' ? (await core.pages.list(project, 1000, 0)).pages.map((p) => p.slug) : (await core.assets.list(project, 1000, 0)).assets.map((a) => a.slug);
+      const values = slugs.filter((s) => s.startsWith(prefix));
+      return { completion: { values: values.slice(0, 100), total: values.length, hasMore: values.length > 100 } };
+    } catch {
+      return empty;
     }
   });
 

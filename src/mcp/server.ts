@@ -1,5 +1,5 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, SetLevelRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type * as z from 'zod';
 import { selectTools, type ToolFilter } from '../../tools/index.js';
 import type { Core } from '../core/core.js';
@@ -8,6 +8,7 @@ import type { Actor } from '../core/projects.js';
 import { silentLogger, type Logger } from '../log.js';
 import { catalogFor } from './catalog.js';
 import { SERVER_INSTRUCTIONS } from './instructions.js';
+import { registerPrompts } from './prompts.js';
 import { assetUri, pageUri, registerResources } from './resources.js';
 
 export const SERVER_INFO = { name: 'sitepub', title: 'sitepub', version: '0.1.0' };
@@ -39,7 +40,10 @@ export function createMcpServer(core: Core, session: McpSession): Server {
   const readOnly = session.filter?.readOnly || session.actor.scope === 'read';
   const catalog = catalogFor(selectTools({ ...session.filter, readOnly }));
   const log = session.logger ?? silentLogger;
-  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: false }, resources: { listChanged: false } }, instructions: SERVER_INSTRUCTIONS });
+  const server = new Server(SERVER_INFO, {
+    capabilities: { tools: { listChanged: false }, resources: { listChanged: false }, prompts: { listChanged: false }, completions: {}, logging: {} },
+    instructions: SERVER_INSTRUCTIONS,
+  });
 
   server.setRequestHandler(ListToolsRequestSchema, () => catalog.listing);
 
@@ -68,5 +72,8 @@ export function createMcpServer(core: Core, session: McpSession): Server {
   });
 
   registerResources(server, core, session.actor, session.defaultProjectId);
+  registerPrompts(server);
+  // Logs go to stderr and the operator's log, not to clients; the level is accepted for compatibility.
+  server.setRequestHandler(SetLevelRequestSchema, () => ({}));
   return server;
 }
