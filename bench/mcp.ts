@@ -64,7 +64,9 @@ export async function benchMcp(opts: { calls: number; startups: number }): Promi
     await setup.callTool({ name: 'pages_create', arguments: { slug: 'bench.html', content: page.toString() } });
     await setup.close();
     const sStdio = await latency(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--data', data], env: cleanEnv(), stderr: 'ignore' }), 'pages_get', { slug: 'bench.html' }, opts.calls);
-    const eStdio = await latency(new StdioClientTransport({ command: process.execPath, args: [ECHO], env: cleanEnv(), stderr: 'ignore' }), 'echo', { text: 'hello' }, opts.calls);
+    // The echo answers with the same 10 KB of text pages_get returns, so both move the same payload back.
+    const text = page.toString();
+    const eStdio = await latency(new StdioClientTransport({ command: process.execPath, args: [ECHO], env: cleanEnv(), stderr: 'ignore' }), 'echo', { text }, opts.calls);
     rows.push(row('MCP pages_get p50 over stdio', sStdio, eStdio, 1.2));
 
     // Streamable HTTP
@@ -76,7 +78,7 @@ export async function benchMcp(opts: { calls: number; startups: number }): Promi
     const echoPort = await freePort('127.0.0.1');
     const echo = await startUntil(process.execPath, [ECHO, String(echoPort)], /ready/, cleanEnv());
     const sHttp = await latency(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${sp.match[1]}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }), 'pages_get', { slug: 'bench.html' }, opts.calls);
-    const eHttp = await latency(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${echoPort}/mcp`)), 'echo', { text: 'hello' }, opts.calls);
+    const eHttp = await latency(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${echoPort}/mcp`)), 'echo', { text }, opts.calls);
     rows.push(row('MCP pages_get p50 over Streamable HTTP', sHttp, eHttp, 1.2));
     sp.proc.kill();
     echo.proc.kill();

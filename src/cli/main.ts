@@ -12,7 +12,6 @@ import { migrate } from '../db/connect.js';
 import { exportData, importData } from '../db/transfer.js';
 import { createLogger } from '../log.js';
 import { createMcpServer } from '../mcp/server.js';
-import { freePort, startHttp } from '../server.js';
 
 const HELP: Record<string, string> = {
   main: `sitepub: self-hosted website publishing for AI assistants
@@ -134,6 +133,8 @@ async function main(argv: string[]): Promise<number> {
   if (!HELP[key]) throw new UsageError(`Unknown command "${positionals.join(' ')}". Run "sitepub --help".`);
 
   let port = cluster.isWorker ? process.env.SITEPUB_WORKER_PORT : v.port;
+  // The HTTP stack is loaded only by `serve`, so `sitepub mcp` starts fast.
+  const { freePort, startHttp } = cmd === 'serve' ? await import('../server.js') : ({} as typeof import('../server.js'));
   if (cmd === 'serve' && !cluster.isWorker && (port ?? process.env.PORT) === '0') port = String(await freePort(v.host ?? process.env.HOST ?? '127.0.0.1'));
   const settings = loadSettings({ port, host: v.host, data: v.data, project: v.project });
   const logger = createLogger();

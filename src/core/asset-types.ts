@@ -1,4 +1,3 @@
-import { fileTypeFromBuffer } from 'file-type';
 import { SitepubError, invalid } from './errors.js';
 import { extensionOf } from './slug.js';
 
@@ -98,6 +97,7 @@ function stripProlog(text: string): string {
 export async function verifyAssetBytes(k: AssetKind, bytes: Uint8Array): Promise<string> {
   if (bytes.byteLength > k.maxBytes) throw tooLarge(k, bytes.byteLength);
   if (bytes.byteLength === 0) throw invalid('The file is empty.', { field: 'content' });
+  const { fileTypeFromBuffer } = await import('file-type');
   const detected = await fileTypeFromBuffer(bytes);
   if (!k.text) {
     const want = DETECTED[k.ext] ?? [];

@@ -13,7 +13,6 @@ import {
   type Migration as KyselyMigration,
   type MigrationProvider,
 } from 'kysely';
-import pg from 'pg';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -36,8 +35,6 @@ export interface OpenOptions {
   dialect?: { kysely: KyselyDialect; name: Dialect };
 }
 
-// PostgreSQL returns int8 (count(*), bigserial) as text by default; our numbers stay far below 2^53.
-pg.types.setTypeParser(20, (v: string) => Number.parseInt(v, 10));
 
 /**
  * SQLite transactions start with BEGIN IMMEDIATE: the write lock is taken up front, so writers from
@@ -63,7 +60,14 @@ export function openDb(options: OpenOptions): Db {
     return { kysely, dialect: options.dialect.name, close: () => kysely.destroy() };
   }
   if (isPostgresUrl(options.databaseUrl)) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    const url = options.databaseUrl;
+    // pg is loaded on first use, so SQLite installs and `sitepub mcp` start without it.
+    const pool = async () => {
+      const pg = (await import('pg')).default;
+      // PostgreSQL returns int8 (count(*), bigserial) as text by default; our numbers stay far below 2^53.
+      pg.types.setTypeParser(20, (v: string) => Number.parseInt(v, 10));
+      return new pg.Pool({ connectionString: url, max: 10 });
+    };
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
   }

@@ -1,6 +1,6 @@
 import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import { Agent, request } from 'undici';
+import type { Agent as UndiciAgent } from 'undici';
 import { SitepubError } from '../errors.js';
 import { classifyAddress, isBlockedHostLiteral, type AddressVerdict } from './ip-policy.js';
 
@@ -115,17 +115,19 @@ export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise
   } catch {
     throw new SitepubError('VALIDATION_ERROR', `source_url "${rawUrl.slice(0, 200)}" is not a valid absolute URL.`, { field: 'source_url' });
   }
-  const agent = new Agent({
+  // undici is the heaviest module here; loaded only when a URL is actually fetched.
+  const { Agent, request } = await import('undici');
+  const agent: UndiciAgent = new Agent({
     connect: { lookup: guardedLookup(opts.lookup ?? (dns.lookup as LookupFunction), allow), timeout: Math.min(opts.timeoutMs, 10_000) },
     headersTimeout: opts.timeoutMs,
     bodyTimeout: opts.timeoutMs,
     maxRedirections: 0,
-  } as Agent.Options);
+  } as UndiciAgent.Options);
   const signal = AbortSignal.timeout(opts.timeoutMs);
   try {
     for (let hop = 0; ; hop++) {
       checkUrl(url, allow);
-      let res: Awaited<ReturnType<typeof request>>;
+      let res: Awaited<ReturnType<typeof import('undici').request>>;
       try {
         res = await request(url, {
           dispatcher: agent,
