@@ -11,6 +11,7 @@ import { bumpGeneration } from './generation.js';
 import { newId, sha256Hex } from './ids.js';
 import { safeFetch, type SafeFetchOptions } from './net/safe-fetch.js';
 import type { Project } from './projects.js';
+import { assertDistinctSlugs, checkBulkSize, forItem } from './bulk.js';
 import { normalizeSlug } from './slug.js';
 
 export interface AssetUploadInput {
@@ -196,33 +197,14 @@ export class AssetService {
   }
 
   async bulkUpload(project: Project, inputs: readonly AssetUploadInput[]): Promise<{ assets: AssetInfo[]; uploaded: number }> {
-    if (inputs.length === 0) throw invalid('assets must contain at least one asset', { field: 'assets' });
-    if (inputs.length > this.limits.bulkItems) throw invalid(`At most ${this.limits.bulkItems} assets per bulk call`, { field: 'assets' });
+    checkBulkSize('assets', inputs.length, this.limits.bulkItems);
     const prepared: Prepared[] = [];
-    for (const [index, input] of inputs.entries()) {
-      try {
-        prepared.push(await this.prepare(input));
-      } catch (e) {
-        if (e instanceof SitepubError) throw new SitepubError(e.type, `assets[${index}]: ${e.message} Nothing was uploaded.`, { ...e.details, index });
-        throw e;
-      }
-    }
-    const seen = new Set<string>();
-    prepared.forEach((p, index) => {
-      if (seen.has(p.slug)) throw invalid(`assets[${index}]: slug "${p.slug}" appears twice in this request`, { index, slug: p.slug });
-      seen.add(p.slug);
-    });
+    for (const [index, input] of inputs.entries()) prepared.push(await forItem('assets', index, () => this.prepare(input), ' Nothing was uploaded.'));
+    assertDistinctSlugs('assets', prepared.map((p) => p.slug));
     const now = this.clock.now().toISOString();
     const rows = await this.db.transaction().execute(async (tx) => {
       const out: AssetTable[] = [];
-      for (const [index, p] of prepared.entries()) {
-        try {
-          out.push(await this.store(tx, project, p, now));
-        } catch (e) {
-          if (e instanceof SitepubError) throw new SitepubError(e.type, `assets[${index}]: ${e.message} Nothing was uploaded.`, { ...e.details, index });
-          throw e;
-        }
-      }
+      for (const [index, p] of prepared.entries()) out.push(await forItem('assets', index, () => this.store(tx, project, p, now), ' Nothing was uploaded.'));
       await bumpGeneration(tx, project.id);
       return out;
     });

@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, DownloadTokenTable } from '../db/schema.js';
 import type { AssetService } from './assets.js';
 import type { Clock } from './clock.js';
@@ -8,10 +8,12 @@ import { isWellFormedToken, mintToken, newId, sha256Hex, tokenDisplayPrefix, tok
 import type { Project, ProjectService } from './projects.js';
 import type { Db } from '../db/connect.js';
 import { syncTransaction } from '../db/sync.js';
+import { DownloadReports } from './download-reports.js';
+import { classifyToken } from './download-state.js';
+export { classifyToken, type DownloadListItem, type TokenStatus } from './download-state.js';
 import type { RateLimiter } from './rate-limit.js';
 import { normalizeSlug } from './slug.js';
 
-export type TokenStatus = 'active' | 'expired' | 'exhausted' | 'revoked';
 
 export interface GenerateTokenInput {
   asset_url: string;
@@ -43,22 +45,6 @@ export interface GeneratedToken {
   created_at: string;
 }
 
-export interface DownloadListItem {
-  token_id: string;
-  token_prefix: string;
-  asset_url: string;
-  filename: string;
-  status: TokenStatus;
-  use_count: number;
-  max_uses: number;
-  remaining_uses: number | null;
-  last_download_at: string | null;
-  expires_at: string | null;
-  visitor_id: string | null;
-  metadata: Record<string, unknown>;
-  created_at: string;
-  revoked_at: string | null;
-}
 
 export interface AttemptInfo {
   ip?: string | null | undefined;
@@ -101,6 +87,7 @@ function tokenError(type: ErrorType, token?: Pick<DownloadTokenTable, 'id' | 'ex
   });
 }
 
+
 export const humanReason = (type: string): string => REASON_TEXT[type] ?? 'This download link cannot be used.';
 
 /** Filename for Content-Disposition: NFC, no path or shell-special characters, at most 150 bytes. */
@@ -125,7 +112,11 @@ export class DownloadService {
     private readonly assets: AssetService,
     private readonly limiter: RateLimiter,
     private readonly sqlDb: Db,
-  ) {}
+  ) {
+    this.reports = new DownloadReports(db, clock, (project, assetUrl) => this.resolveAssetSlug(project, assetUrl));
+  }
+
+  private readonly reports: DownloadReports;
 
   downloadUrl(token: string): string {
     return `${this.urls.publicUrl}/d/${token}`;
@@ -295,7 +286,7 @@ export class DownloadService {
     const hash = tokenHash(rawToken);
     const row = await this.db.selectFrom('download_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
     if (!row) throw tokenError('TOKEN_INVALID');
-    const reason = this.classify(row, attempt.visitorId ?? null, nowIso);
+    const reason = classifyToken(row, attempt.visitorId ?? null, nowIso);
     if (reason) throw tokenError(reason, row);
     return { token: row, use_count: row.use_count, remaining_uses: row.max_uses === 0 ? null : Math.max(0, row.max_uses - row.use_count) };
   }
@@ -316,21 +307,13 @@ export class DownloadService {
     return { token: row, use_count: row.use_count, remaining_uses: row.max_uses === 0 ? null : Math.max(0, row.max_uses - row.use_count) };
   }
 
-  private classify(row: DownloadTokenTable, visitor: string | null, nowIso: string): ErrorType | null {
-    if (row.revoked_at) return 'TOKEN_REVOKED';
-    if (row.expires_at !== null && row.expires_at <= nowIso) return 'TOKEN_EXPIRED';
-    if (row.max_uses !== 0 && row.use_count >= row.max_uses) return 'TOKEN_EXHAUSTED';
-    if (row.visitor_id !== null && row.visitor_id !== visitor) return 'TOKEN_WRONG_VISITOR';
-    return null;
-  }
-
   /** Why nothing was consumed; or, for a usable token that wants confirmation, the grant to confirm. */
   private async refusal(hash: string, visitor: string | null, projectId: string | undefined, nowIso: string): Promise<SitepubError | Grant> {
     let q = this.db.selectFrom('download_tokens').selectAll().where('token_hash', '=', hash);
     if (projectId) q = q.where('project_id', '=', projectId);
     const row = await q.executeTakeFirst();
     if (!row) return tokenError('TOKEN_INVALID');
-    const reason = this.classify(row, visitor, nowIso);
+    const reason = classifyToken(row, visitor, nowIso);
     if (!reason && row.confirm === 1) {
       return { token: row, use_count: row.use_count, remaining_uses: row.max_uses === 0 ? null : Math.max(0, row.max_uses - row.use_count), confirmation_required: true };
     }
@@ -404,64 +387,6 @@ export class DownloadService {
     };
   }
 
-  private statusFilter(status: TokenStatus, nowIso: string) {
-    return (eb: ExpressionBuilder<Database, 'download_tokens'>) => {
-      const notRevoked = eb('revoked_at', 'is', null);
-      const notExpired = eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowIso)]);
-      const expired = eb.and([eb('expires_at', 'is not', null), eb('expires_at', '<=', nowIso)]);
-      const exhausted = eb.and([eb('max_uses', '>', 0), eb('use_count', '>=', eb.ref('max_uses'))]);
-      const usable = eb.or([eb('max_uses', '=', 0), eb('use_count', '<', eb.ref('max_uses'))]);
-      switch (status) {
-        case 'revoked':
-          return eb('revoked_at', 'is not', null);
-        case 'expired':
-          return eb.and([notRevoked, expired]);
-        case 'exhausted':
-          return eb.and([notRevoked, notExpired, exhausted]);
-        case 'active':
-          return eb.and([notRevoked, notExpired, usable]);
-      }
-    };
-  }
-
-  async list(
-    project: Project,
-    input: { status?: TokenStatus | 'all' | undefined; asset_url?: string | undefined; visitor_id?: string | undefined; limit?: number | undefined; offset?: number | undefined },
-  ): Promise<{ downloads: DownloadListItem[]; total: number; limit: number; offset: number }> {
-    const nowIso = this.clock.now().toISOString();
-    const limit = input.limit ?? 20;
-    const offset = input.offset ?? 0;
-    let base = this.db.selectFrom('download_tokens').where('project_id', '=', project.id);
-    if (input.status && input.status !== 'all') base = base.where(this.statusFilter(input.status, nowIso));
-    if (input.asset_url) base = base.where('asset_slug', '=', this.resolveAssetSlug(project, input.asset_url));
-    if (input.visitor_id) base = base.where('visitor_id', '=', input.visitor_id);
-    const [rows, total] = await Promise.all([
-      base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute(),
-      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-    ]);
-    return {
-      downloads: rows.map((r) => ({
-        token_id: r.id,
-        token_prefix: r.token_prefix,
-        asset_url: `/${r.asset_slug}`,
-        filename: r.filename,
-        status: this.classify(r, r.visitor_id, nowIso) ? statusOf(this.classify(r, r.visitor_id, nowIso)!) : 'active',
-        use_count: r.use_count,
-        max_uses: r.max_uses,
-        remaining_uses: r.max_uses === 0 ? null : Math.max(0, r.max_uses - r.use_count),
-        last_download_at: r.last_used_at,
-        expires_at: r.expires_at,
-        visitor_id: r.visitor_id,
-        metadata: JSON.parse(r.metadata) as Record<string, unknown>,
-        created_at: r.created_at,
-        revoked_at: r.revoked_at,
-      })),
-      total: Number(total.n),
-      limit,
-      offset,
-    };
-  }
-
   async revoke(project: Project, input: { token?: string | undefined; token_id?: string | undefined }): Promise<{ token_id: string; revoked: true; revoked_at: string }> {
     if ((input.token === undefined) === (input.token_id === undefined)) {
       throw invalid('Pass exactly one of token or token_id (token_id is shown by file-downloads_list_downloads).', { field: 'token' });
@@ -481,78 +406,12 @@ export class DownloadService {
     return { token_id: row.id, revoked: true, revoked_at: at };
   }
 
-  async stats(project: Project, days = 30): Promise<{
-    days: number;
-    since: string;
-    total_tokens: number;
-    total_downloads: number;
-    active_tokens: number;
-    expired_tokens: number;
-    exhausted_tokens: number;
-    revoked_tokens: number;
-    top_files: Array<{ asset_url: string; downloads: number }>;
-    daily: Array<{ date: string; downloads: number }>;
-  }> {
-    if (!Number.isInteger(days) || days < 1 || days > 3650) throw invalid('days must be a whole number from 1 to 3650', { field: 'days' });
-    const now = this.clock.now();
-    const nowIso = now.toISOString();
-    const startDay = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1)));
-    const since = startDay.toISOString();
-    const sinceDay = since.slice(0, 10);
-    // Token states in one pass over the window's tokens; downloads from the per-day counters.
-    const flag = (cond: (eb: ExpressionBuilder<Database, 'download_tokens'>) => ReturnType<ReturnType<DownloadService['statusFilter']>>) =>
-      (eb: ExpressionBuilder<Database, 'download_tokens'>) => eb.fn.sum<number>(eb.case().when(cond(eb)).then(1).else(0).end());
-    const daily = () => this.db.selectFrom('download_daily').where('project_id', '=', project.id).where('day', '>=', sinceDay);
-    const [counts, top, perDayRows] = await Promise.all([
-      this.db
-        .selectFrom('download_tokens')
-        .where('project_id', '=', project.id)
-        .where('created_at', '>=', since)
-        .select((eb) => [
-          eb.fn.countAll<number>().as('total'),
-          flag(this.statusFilter('active', nowIso))(eb).as('active'),
-          flag(this.statusFilter('expired', nowIso))(eb).as('expired'),
-          flag(this.statusFilter('exhausted', nowIso))(eb).as('exhausted'),
-          flag(this.statusFilter('revoked', nowIso))(eb).as('revoked'),
-        ])
-        .executeTakeFirstOrThrow(),
-      daily()
-        .select((eb) => ['asset_slug', eb.fn.sum<number>('downloads').as('n')])
-        .groupBy('asset_slug')
-        .orderBy('n', 'desc')
-        .orderBy('asset_slug')
-        .limit(10)
-        .execute(),
-      daily()
-        .select((eb) => ['day', eb.fn.sum<number>('downloads').as('n')])
-        .groupBy('day')
-        .execute(),
-    ]);
-    const daily_ = perDayRows.map((r) => ({ d: r.day, n: Number(r.n) }));
-    const downloads = daily_.reduce((a, r) => a + r.n, 0);
-    const total = Number(counts.total);
-    const active = Number(counts.active ?? 0);
-    const expired = Number(counts.expired ?? 0);
-    const exhausted = Number(counts.exhausted ?? 0);
-    const revoked = Number(counts.revoked ?? 0);
-    const perDay = new Map(daily_.map((r) => [r.d, r.n]));
-    const series: Array<{ date: string; downloads: number }> = [];
-    for (let i = 0; i < days; i++) {
-      const d = new Date(startDay.getTime() + i * 86_400_000).toISOString().slice(0, 10);
-      series.push({ date: d, downloads: perDay.get(d) ?? 0 });
-    }
-    return {
-      days,
-      since,
-      total_tokens: total,
-      total_downloads: downloads,
-      active_tokens: active,
-      expired_tokens: expired,
-      exhausted_tokens: exhausted,
-      revoked_tokens: revoked,
-      top_files: top.map((r) => ({ asset_url: `/${r.asset_slug}`, downloads: Number(r.n) })),
-      daily: series,
-    };
+  list(project: Project, input: Parameters<DownloadReports['list']>[1]): ReturnType<DownloadReports['list']> {
+    return this.reports.list(project, input);
+  }
+
+  stats(project: Project, days?: number): ReturnType<DownloadReports['stats']> {
+    return this.reports.stats(project, days);
   }
 
   /** Client fingerprint for Range grants: a hash, so no raw address is stored with the token. */
@@ -560,11 +419,4 @@ export class DownloadService {
     const prefix = ip ? (ip.includes(':') ? ip.split(':').slice(0, 4).join(':') : ip.split('.').slice(0, 3).join('.')) : '';
     return sha256Hex(`${prefix}|${userAgent ?? ''}`).slice(0, 32);
   }
-}
-
-function statusOf(t: ErrorType): TokenStatus {
-  if (t === 'TOKEN_REVOKED') return 'revoked';
-  if (t === 'TOKEN_EXPIRED') return 'expired';
-  if (t === 'TOKEN_EXHAUSTED') return 'exhausted';
-  return 'active';
 }

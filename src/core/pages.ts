@@ -8,6 +8,7 @@ import { bumpGeneration } from './generation.js';
 import { newId, sha256Hex } from './ids.js';
 import { applyPatches, type PatchOperation } from './patch.js';
 import type { Project } from './projects.js';
+import { assertDistinctSlugs, checkBulkSize, forItem } from './bulk.js';
 import { normalizeSlug } from './slug.js';
 import { decodeChain, encodeVersion, keyframe } from './version-store.js';
 
@@ -209,32 +210,14 @@ export class PageService {
   }
 
   async bulkCreate(project: Project, inputs: readonly PageInput[]): Promise<{ pages: PageSummary[]; created: number }> {
-    if (inputs.length === 0) throw invalid('pages must contain at least one page', { field: 'pages' });
-    if (inputs.length > this.limits.bulkItems) throw invalid(`At most ${this.limits.bulkItems} pages per bulk call`, { field: 'pages' });
-    const prepared = inputs.map((i, index) => {
-      try {
-        return this.prepare(i);
-      } catch (e) {
-        if (e instanceof SitepubError) throw new SitepubError(e.type, `pages[${index}]: ${e.message}`, { ...e.details, index });
-        throw e;
-      }
-    });
-    const seen = new Set<string>();
-    prepared.forEach((p, index) => {
-      if (seen.has(p.slug)) throw invalid(`pages[${index}]: slug "${p.slug}" appears twice in this request`, { index, slug: p.slug });
-      seen.add(p.slug);
-    });
+    checkBulkSize('pages', inputs.length, this.limits.bulkItems);
+    const prepared: Array<ReturnType<PageService['prepare']>> = [];
+    for (const [index, i] of inputs.entries()) prepared.push(await forItem('pages', index, () => this.prepare(i)));
+    assertDistinctSlugs('pages', prepared.map((p) => p.slug));
     const now = this.clock.now().toISOString();
     const pages = await this.db.transaction().execute(async (tx) => {
       const out: PageSummary[] = [];
-      for (const [index, p] of prepared.entries()) {
-        try {
-          out.push(await this.insertPage(tx, project, p, now));
-        } catch (e) {
-          if (e instanceof SitepubError) throw new SitepubError(e.type, `pages[${index}]: ${e.message} Nothing was created.`, { ...e.details, index });
-          throw e;
-        }
-      }
+      for (const [index, p] of prepared.entries()) out.push(await forItem('pages', index, () => this.insertPage(tx, project, p, now), ' Nothing was created.'));
       await bumpGeneration(tx, project.id);
       return out;
     });

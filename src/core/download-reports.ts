@@ -1,0 +1,155 @@
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Clock } from './clock.js';
+import { classifyToken, type DownloadListItem, type TokenStatus } from './download-state.js';
+import { invalid, type ErrorType } from './errors.js';
+import type { Project } from './projects.js';
+
+/** Read-side of download links: listing tokens with their state, and statistics. */
+export class DownloadReports {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly resolveAssetSlug: (project: Project, assetUrl: string) => string,
+  ) {}
+
+  private statusFilter(status: TokenStatus, nowIso: string) {
+    return (eb: ExpressionBuilder<Database, 'download_tokens'>) => {
+      const notRevoked = eb('revoked_at', 'is', null);
+      const notExpired = eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowIso)]);
+      const expired = eb.and([eb('expires_at', 'is not', null), eb('expires_at', '<=', nowIso)]);
+      const exhausted = eb.and([eb('max_uses', '>', 0), eb('use_count', '>=', eb.ref('max_uses'))]);
+      const usable = eb.or([eb('max_uses', '=', 0), eb('use_count', '<', eb.ref('max_uses'))]);
+      switch (status) {
+        case 'revoked':
+          return eb('revoked_at', 'is not', null);
+        case 'expired':
+          return eb.and([notRevoked, expired]);
+        case 'exhausted':
+          return eb.and([notRevoked, notExpired, exhausted]);
+        case 'active':
+          return eb.and([notRevoked, notExpired, usable]);
+      }
+    };
+  }
+
+  async list(
+    project: Project,
+    input: { status?: TokenStatus | 'all' | undefined; asset_url?: string | undefined; visitor_id?: string | undefined; limit?: number | undefined; offset?: number | undefined },
+  ): Promise<{ downloads: DownloadListItem[]; total: number; limit: number; offset: number }> {
+    const nowIso = this.clock.now().toISOString();
+    const limit = input.limit ?? 20;
+    const offset = input.offset ?? 0;
+    let base = this.db.selectFrom('download_tokens').where('project_id', '=', project.id);
+    if (input.status && input.status !== 'all') base = base.where(this.statusFilter(input.status, nowIso));
+    if (input.asset_url) base = base.where('asset_slug', '=', this.resolveAssetSlug(project, input.asset_url));
+    if (input.visitor_id) base = base.where('visitor_id', '=', input.visitor_id);
+    const [rows, total] = await Promise.all([
+      base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return {
+      downloads: rows.map((r) => ({
+        token_id: r.id,
+        token_prefix: r.token_prefix,
+        asset_url: `/${r.asset_slug}`,
+        filename: r.filename,
+        status: statusOf(classifyToken(r, r.visitor_id, nowIso)),
+        use_count: r.use_count,
+        max_uses: r.max_uses,
+        remaining_uses: r.max_uses === 0 ? null : Math.max(0, r.max_uses - r.use_count),
+        last_download_at: r.last_used_at,
+        expires_at: r.expires_at,
+        visitor_id: r.visitor_id,
+        metadata: JSON.parse(r.metadata) as Record<string, unknown>,
+        created_at: r.created_at,
+        revoked_at: r.revoked_at,
+      })),
+      total: Number(total.n),
+      limit,
+      offset,
+    };
+  }
+
+  async stats(project: Project, days = 30): Promise<{
+    days: number;
+    since: string;
+    total_tokens: number;
+    total_downloads: number;
+    active_tokens: number;
+    expired_tokens: number;
+    exhausted_tokens: number;
+    revoked_tokens: number;
+    top_files: Array<{ asset_url: string; downloads: number }>;
+    daily: Array<{ date: string; downloads: number }>;
+  }> {
+    if (!Number.isInteger(days) || days < 1 || days > 3650) throw invalid('days must be a whole number from 1 to 3650', { field: 'days' });
+    const now = this.clock.now();
+    const nowIso = now.toISOString();
+    const startDay = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1)));
+    const since = startDay.toISOString();
+    const sinceDay = since.slice(0, 10);
+    // Token states in one pass over the window's tokens; downloads from the per-day counters.
+    const flag = (cond: (eb: ExpressionBuilder<Database, 'download_tokens'>) => ReturnType<ReturnType<DownloadReports['statusFilter']>>) =>
+      (eb: ExpressionBuilder<Database, 'download_tokens'>) => eb.fn.sum<number>(eb.case().when(cond(eb)).then(1).else(0).end());
+    const daily = () => this.db.selectFrom('download_daily').where('project_id', '=', project.id).where('day', '>=', sinceDay);
+    const [counts, top, perDayRows] = await Promise.all([
+      this.db
+        .selectFrom('download_tokens')
+        .where('project_id', '=', project.id)
+        .where('created_at', '>=', since)
+        .select((eb) => [
+          eb.fn.countAll<number>().as('total'),
+          flag(this.statusFilter('active', nowIso))(eb).as('active'),
+          flag(this.statusFilter('expired', nowIso))(eb).as('expired'),
+          flag(this.statusFilter('exhausted', nowIso))(eb).as('exhausted'),
+          flag(this.statusFilter('revoked', nowIso))(eb).as('revoked'),
+        ])
+        .executeTakeFirstOrThrow(),
+      daily()
+        .select((eb) => ['asset_slug', eb.fn.sum<number>('downloads').as('n')])
+        .groupBy('asset_slug')
+        .orderBy('n', 'desc')
+        .orderBy('asset_slug')
+        .limit(10)
+        .execute(),
+      daily()
+        .select((eb) => ['day', eb.fn.sum<number>('downloads').as('n')])
+        .groupBy('day')
+        .execute(),
+    ]);
+    const daily_ = perDayRows.map((r) => ({ d: r.day, n: Number(r.n) }));
+    const downloads = daily_.reduce((a, r) => a + r.n, 0);
+    const total = Number(counts.total);
+    const active = Number(counts.active ?? 0);
+    const expired = Number(counts.expired ?? 0);
+    const exhausted = Number(counts.exhausted ?? 0);
+    const revoked = Number(counts.revoked ?? 0);
+    const perDay = new Map(daily_.map((r) => [r.d, r.n]));
+    const series: Array<{ date: string; downloads: number }> = [];
+    for (let i = 0; i < days; i++) {
+      const d = new Date(startDay.getTime() + i * 86_400_000).toISOString().slice(0, 10);
+      series.push({ date: d, downloads: perDay.get(d) ?? 0 });
+    }
+    return {
+      days,
+      since,
+      total_tokens: total,
+      total_downloads: downloads,
+      active_tokens: active,
+      expired_tokens: expired,
+      exhausted_tokens: exhausted,
+      revoked_tokens: revoked,
+      top_files: top.map((r) => ({ asset_url: `/${r.asset_slug}`, downloads: Number(r.n) })),
+      daily: series,
+    };
+  }
+
+}
+
+function statusOf(t: ErrorType | null): TokenStatus {
+  if (t === 'TOKEN_REVOKED') return 'revoked';
+  if (t === 'TOKEN_EXPIRED') return 'expired';
+  if (t === 'TOKEN_EXHAUSTED') return 'exhausted';
+  return 'active';
+}
