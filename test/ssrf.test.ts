@@ -203,3 +203,31 @@ describe('safeFetch against a loopback server', () => {
     },
   );
 });
+
+describe('assets_upload with source_url', () => {
+  it('fetches from a test server only when configured to, and checks the bytes it got', async () => {
+    const { PNG_1PX, call, connect, makeEnv } = await import('./helpers.js');
+    const srv = createServer((req, res) => {
+      if (req.url === '/logo.png') res.writeHead(200, { 'content-type': 'image/png' }).end(PNG_1PX);
+      else res.writeHead(200, { 'content-type': 'image/png' }).end('<html>not an image</html>');
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    const closed = await makeEnv();
+    const open = await makeEnv({ fetchPolicy: { allowAddresses: ['127.0.0.1'] } });
+    try {
+      const refused = await call(await connect(closed.core), 'assets_upload', { slug: 'logo.png', source_url: `http://127.0.0.1:${port}/logo.png` });
+      expect(refused.error).toMatchObject({ code: 422, type: 'SOURCE_URL_BLOCKED' });
+      const client = await connect(open.core);
+      const ok = await call<{ size_bytes: number; content_type: string }>(client, 'assets_upload', { slug: 'logo.png', source_url: `http://127.0.0.1:${port}/logo.png` });
+      expect(ok.data).toMatchObject({ size_bytes: PNG_1PX.length, content_type: 'image/png' });
+      const lie = await call(client, 'assets_upload', { slug: 'fake.png', source_url: `http://127.0.0.1:${port}/fake.png` });
+      expect(lie.error.type).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect((await call<{ total: number }>(client, 'assets_list')).data.total).toBe(1);
+    } finally {
+      srv.close();
+      await closed.close();
+      await open.close();
+    }
+  });
+});
