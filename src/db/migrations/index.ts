@@ -4,6 +4,7 @@ import * as m0001 from './0001-init.js';
 import * as m0002 from './0002-generation-rate-limits.js';
 import * as m0003 from './0003-version-deltas.js';
 import * as m0004 from './0004-download-stats.js';
+import * as m0005 from './0005-token-state-indexes.js';
 
 export interface Migration {
   name: string;
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0002-generation-rate-limits', up: m0002.up },
   { name: '0003-version-deltas', up: m0003.up },
   { name: '0004-download-stats', up: m0004.up },
+  { name: '0005-token-state-indexes', up: m0005.up },
 ];
