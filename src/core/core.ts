@@ -47,7 +47,7 @@ export class Core {
     this.limits = { ...DEFAULT_LIMITS, ...o.limits };
     const k = o.db.kysely;
     this.projects = new ProjectService(k, this.clock, this.urls);
-    this.pages = new PageService(k, this.clock, this.urls, this.limits, this.bus);
+    this.pages = new PageService(k, this.clock, this.urls, this.limits, this.bus, o.db);
     this.assets = new AssetService(k, this.clock, this.urls, this.limits, this.bus, o.fetchPolicy, o.db);
     this.limiter = new DbRateLimiter(k, this.clock, o.rateLimit);
     this.downloads = new DownloadService(k, this.clock, this.urls, this.projects, this.assets, this.limiter, o.db);

@@ -1,5 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Db as SqlDb } from '../db/connect.js';
 import type { Database, PageTable, PageVersionTable } from '../db/schema.js';
+import { syncRead } from '../db/sync.js';
 import type { Clock } from './clock.js';
 import { sitePathUrl, type Limits, type UrlConfig } from './config.js';
 import { SitepubError, invalid, notFound } from './errors.js';
@@ -86,6 +88,7 @@ export class PageService {
     private readonly urls: UrlConfig,
     private readonly limits: Limits,
     private readonly bus: ChangeBus,
+    private readonly sqlDb: SqlDb = { kysely: db, dialect: 'postgres', close: async () => {} },
   ) {}
 
   private url(project: Project, slug: string): string {
@@ -142,7 +145,10 @@ export class PageService {
 
   async get(project: Project, rawSlug: string, includeVersion = false): Promise<PageDetail> {
     const slug = normalizeSlug(rawSlug);
-    const row = await this.findRow(this.db, project.id, slug);
+    // Reads outside a transaction take the prepared-statement path on SQLite.
+    const q = this.db.selectFrom('pages').selectAll().where('project_id', '=', project.id).where('slug', '=', slug);
+    const row = (syncRead(this.sqlDb, q.compile()) ?? (await q.execute()))[0];
+    if (!row) throw notFound(`Page "${slug}"`, { slug, hint: 'Call pages_list to see the existing slugs.' });
     const out: PageDetail = {
       slug,
       content: row.content,
