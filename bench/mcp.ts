@@ -9,7 +9,7 @@ import { freePort } from '../src/server.js';
 import { fixtures } from './serving.js';
 import { median, percentile, startUntil, type Row } from './util.js';
 
-const CLI = path.resolve('dist/src/cli/main.js');
+const CLI = path.resolve('dist/sitepub.mjs');
 const ECHO = path.resolve('dist/bench/anchors/echo-mcp.js');
 
 function cleanEnv(): Record<string, string> {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { freePort } from '../src/server.js';
 import { childPids, has, median, rssMb, startUntil, wrk, type Row } from './util.js';
 
-const CLI = path.resolve('dist/src/cli/main.js');
+const CLI = path.resolve('dist/sitepub.mjs');
 const BARE = path.resolve('dist/bench/anchors/bare-node.js');
 
 /** A 10 KB HTML page and a 100 KB PNG (a real PNG header; the rest is padding after IEND). */

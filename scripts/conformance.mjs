@@ -27,7 +27,7 @@ if (!existsSync(node22)) {
 const dir = mkdtempSync(path.join(tmpdir(), 'sitepub-conformance-'));
 const env = { ...process.env, SITEPUB_LOG_LEVEL: 'warn' };
 for (const k of ['DATABASE_URL', 'PORT', 'HOST', 'SITEPUB_DATA', 'SITEPUB_PUBLIC_URL', 'SITEPUB_SITE_DOMAIN']) delete env[k];
-const server = spawn(process.execPath, [path.join(root, 'dist/src/cli/main.js'), 'serve', '--port', '0', '--data', path.join(dir, 'data')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+const server = spawn(process.execPath, [path.join(root, 'dist/sitepub.mjs'), 'serve', '--port', '0', '--data', path.join(dir, 'data')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 let out = '';
 const port = await new Promise((resolve, reject) => {
   const t = setTimeout(() => reject(new Error(`sitepub did not start:\n${out}`)), 30_000);

@@ -16,7 +16,7 @@ describe('documentation stays in sync with the code', () => {
     expect(s.command).toBe('npx');
     expect(s.args).toEqual(['sitepub', 'mcp']);
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { name: string; bin: Record<string, string> };
-    expect(pkg.bin.sitepub).toBe('dist/src/cli/main.js');
+    expect(pkg.bin.sitepub).toBe('dist/sitepub.mjs');
     expect(pkg.name).toBe('sitepub');
   });
 

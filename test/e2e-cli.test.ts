@@ -9,7 +9,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** These run the built CLI (`npm test` builds first), as a new user would after `npm install`. */
-const CLI = path.resolve('dist/src/cli/main.js');
+const CLI = path.resolve('dist/sitepub.mjs');
 const cleanEnv = (): NodeJS.ProcessEnv => {
   const env = { ...process.env };
   for (const k of ['DATABASE_URL', 'PORT', 'HOST', 'SITEPUB_DATA', 'SITEPUB_PUBLIC_URL', 'SITEPUB_SITE_DOMAIN', 'SITEPUB_PROJECT']) delete env[k];

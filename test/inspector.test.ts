@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The MCP Inspector CLI, as a user would run it against the built server. It is run from its own
 // build folder because inspector-cli 1.0.3 looks for its package.json relative to the working directory.
 const INSPECTOR_DIR = path.resolve('node_modules/@modelcontextprotocol/inspector-cli/build');
-const CLI = path.resolve('dist/src/cli/main.js');
+const CLI = path.resolve('dist/sitepub.mjs');
 const env = (): NodeJS.ProcessEnv => {
   const e = { ...process.env };
   for (const k of ['DATABASE_URL', 'PORT', 'HOST', 'SITEPUB_DATA', 'SITEPUB_PUBLIC_URL', 'SITEPUB_SITE_DOMAIN', 'SITEPUB_PROJECT']) delete e[k];

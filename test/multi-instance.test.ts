@@ -127,7 +127,7 @@ describe.each(KINDS)('two instances on one %s database', (kind) => {
 
 // Two real `sitepub serve` processes on one PostgreSQL database. Needs a server: CI sets DATABASE_URL.
 describe.skipIf(!REAL_PG_URL)('two sitepub serve processes on PostgreSQL', () => {
-  const CLI = path.resolve('dist/src/cli/main.js');
+  const CLI = path.resolve('dist/sitepub.mjs');
   const dbName = `sitepub_e2e_${Date.now().toString(36)}`;
   let url = '';
   const procs: ChildProcess[] = [];

@@ -53,7 +53,7 @@ describe('OpenClaw skill', () => {
 });
 
 describe('the skill recipes against a live server', () => {
-  const CLI = path.resolve('dist/src/cli/main.js');
+  const CLI = path.resolve('dist/sitepub.mjs');
   let dir: string;
   let server: ChildProcess;
   let port = 0;
