@@ -25,7 +25,7 @@ describe('SQLite group commit and query templates', () => {
   it('templates produce the same SQL with new values', async () => {
     const db = openDb({ dataDir: ':memory:' });
     await migrate(db);
-    const q = template(['key', 'n'], (p) => db.kysely.selectFrom('rate_limits').select('key').where('key', '=', p.key).where('count', '>', p.n).limit(5));
+    const q = template(['key', 'n'], (p) => db.kysely.selectFrom('rate_limits').select('key').where('key', '=', p.key).where('count', '>', p.n as unknown as number).limit(5));
     const built = db.kysely.selectFrom('rate_limits').select('key').where('key', '=', 'k1').where('count', '>', 3).limit(5).compile();
     const t = q({ key: 'k1', n: 3 });
     expect(t.sql).toBe(built.sql);

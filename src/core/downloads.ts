@@ -7,7 +7,8 @@ import { SitepubError, invalid, notFound, type ErrorType } from './errors.js';
 import { isWellFormedToken, mintToken, newId, sha256Hex, tokenDisplayPrefix, tokenHash } from './ids.js';
 import type { Project, ProjectService } from './projects.js';
 import type { Db } from '../db/connect.js';
-import { GroupCommit, template } from '../db/sync.js';
+import { GroupCommit } from '../db/sync.js';
+import { DownloadQueries } from './download-queries.js';
 import { DownloadReports } from './download-reports.js';
 import { classifyToken } from './download-state.js';
 export { classifyToken, type DownloadListItem, type TokenStatus } from './download-state.js';
@@ -114,11 +115,13 @@ export class DownloadService {
     private readonly sqlDb: Db,
   ) {
     this.commits = new GroupCommit(sqlDb);
+    this.queries = new DownloadQueries(db);
     this.reports = new DownloadReports(db, clock, (project, assetUrl) => this.resolveAssetSlug(project, assetUrl));
   }
 
   private readonly reports: DownloadReports;
   private readonly commits: GroupCommit;
+  private readonly queries: DownloadQueries;
 
   downloadUrl(token: string): string {
     return `${this.urls.publicUrl}/d/${token}`;
@@ -238,7 +241,7 @@ export class DownloadService {
     const hash = tokenHash(rawToken);
     const visitor = attempt.visitorId ?? null;
     const shape = `${opts.grantFp ? 'g' : ''}${visitor === null ? '' : 'v'}${opts.projectId ? 'p' : ''}${opts.direct ? 'd' : ''}`;
-    const update = this.consumeQuery(shape)({
+    const update = this.queries.consume(shape)({
       now: nowIso,
       hash,
       visitor: visitor ?? '',
@@ -247,8 +250,8 @@ export class DownloadService {
       until: new Date(now.getTime() + GRANT_MS).toISOString(),
     }) as CompiledQuery<DownloadTokenTable>;
     const event = (hit: DownloadTokenTable) =>
-      this.eventQuery({ project: hit.project_id, token: hit.id, asset: hit.asset_slug, at: nowIso, outcome: 'ok', ip: attempt.ip ?? null, visitor: attempt.visitorId ?? null, ua: attempt.userAgent ? attempt.userAgent.slice(0, 300) : null });
-    const daily = (hit: DownloadTokenTable) => this.dailyQuery({ project: hit.project_id, day: nowIso.slice(0, 10), asset: hit.asset_slug });
+      this.queries.event({ project: hit.project_id, token: hit.id, asset: hit.asset_slug, at: nowIso, outcome: 'ok', ip: attempt.ip ?? null, visitor: attempt.visitorId ?? null, ua: attempt.userAgent ? attempt.userAgent.slice(0, 300) : null });
+    const daily = (hit: DownloadTokenTable) => this.queries.daily({ project: hit.project_id, day: nowIso.slice(0, 10), asset: hit.asset_slug });
     // The use, its record and the day's counter commit together: use_count always equals the recorded downloads.
     const grouped = this.commits.run((all) => {
       const hit = all(update)[0];
@@ -275,50 +278,6 @@ export class DownloadService {
     const tok = err.details.token_id ? await this.db.selectFrom('download_tokens').select(['project_id', 'asset_slug']).where('token_hash', '=', hash).executeTakeFirst() : undefined;
     if (tok) await this.record(tok.project_id, String(err.details.token_id), tok.asset_slug, err.type, attempt, nowIso);
     throw err;
-  }
-
-  private readonly consumeQueries = new Map<string, ReturnType<typeof template>>();
-
-  /** The conditional UPDATE ... RETURNING for one combination of options, compiled once. */
-  private consumeQuery(shape: string): ReturnType<typeof template> {
-    let t = this.consumeQueries.get(shape);
-    if (t) return t;
-    const grant = shape.includes('g');
-    const keys = ['now', 'hash', ...(grant ? ['fp', 'until'] : []), ...(shape.includes('v') ? ['visitor'] : []), ...(shape.includes('p') ? ['project'] : [])] as Array<'now' | 'hash' | 'fp' | 'until' | 'visitor' | 'project'>;
-    t = template(keys, (p) => {
-      let q = this.db
-        .updateTable('download_tokens')
-        .set((eb) => ({ use_count: eb('use_count', '+', 1), last_used_at: p.now, ...(grant ? { grant_fp: p.fp, grant_until: p.until } : {}) }))
-        .where('token_hash', '=', p.hash)
-        .where('revoked_at', 'is', null)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)]))
-        .where((eb) => eb.or([eb('max_uses', '=', 0), eb('use_count', '<', eb.ref('max_uses'))]))
-        .where((eb) => (shape.includes('v') ? eb.or([eb('visitor_id', 'is', null), eb('visitor_id', '=', p.visitor)]) : eb('visitor_id', 'is', null)));
-      if (shape.includes('p')) q = q.where('project_id', '=', p.project);
-      if (shape.includes('d')) q = q.where('confirm', '=', 0);
-      return q.returningAll();
-    });
-    this.consumeQueries.set(shape, t);
-    return t;
-  }
-
-  private eventTemplate?: ReturnType<typeof template<'project' | 'token' | 'asset' | 'at' | 'outcome' | 'ip' | 'visitor' | 'ua'>>;
-  private eventQuery(v: Record<'project' | 'token' | 'asset' | 'at' | 'outcome' | 'ip' | 'visitor' | 'ua', unknown>): CompiledQuery<unknown> {
-    this.eventTemplate ??= template(['project', 'token', 'asset', 'at', 'outcome', 'ip', 'visitor', 'ua'], (p) =>
-      this.db.insertInto('download_events').values({ project_id: p.project, token_id: p.token, asset_slug: p.asset, at: p.at, outcome: p.outcome, ip: p.ip, visitor_id: p.visitor, user_agent: p.ua }),
-    );
-    return this.eventTemplate(v);
-  }
-
-  private dailyTemplate?: ReturnType<typeof template<'project' | 'day' | 'asset'>>;
-  private dailyQuery(v: Record<'project' | 'day' | 'asset', unknown>): CompiledQuery<unknown> {
-    this.dailyTemplate ??= template(['project', 'day', 'asset'], (p) =>
-      this.db
-        .insertInto('download_daily')
-        .values({ project_id: p.project, day: p.day, asset_slug: p.asset, downloads: 1 })
-        .onConflict((oc) => oc.columns(['project_id', 'day', 'asset_slug']).doUpdateSet((eb) => ({ downloads: eb('download_daily.downloads', '+', 1) }))),
-    );
-    return this.dailyTemplate(v);
   }
 
   /** Validates without consuming (HEAD, link previews, the confirmation page). */
@@ -365,29 +324,9 @@ export class DownloadService {
 
   /** Records an attempt. Never the token: only its id. */
   async record(projectId: string, tokenId: string | null, assetSlug: string | null, outcome: string, a: AttemptInfo, at?: string): Promise<void> {
-    await this.eventInsert(this.db, projectId, tokenId, assetSlug, outcome, a, at).execute();
-  }
-
-  private dailyUpsert(db: Kysely<Database>, projectId: string, assetSlug: string, at: string) {
-    return db
-      .insertInto('download_daily')
-      .values({ project_id: projectId, day: at.slice(0, 10), asset_slug: assetSlug, downloads: 1 })
-      .onConflict((oc) => oc.columns(['project_id', 'day', 'asset_slug']).doUpdateSet((eb) => ({ downloads: eb('download_daily.downloads', '+', 1) })));
-  }
-
-  private eventInsert(db: Kysely<Database>, projectId: string, tokenId: string | null, assetSlug: string | null, outcome: string, a: AttemptInfo, at?: string) {
-    return db
-      .insertInto('download_events')
-      .values({
-        project_id: projectId,
-        token_id: tokenId,
-        asset_slug: assetSlug,
-        at: at ?? this.clock.now().toISOString(),
-        outcome,
-        ip: a.ip ?? null,
-        visitor_id: a.visitorId ?? null,
-        user_agent: a.userAgent ? a.userAgent.slice(0, 300) : null,
-      });
+    await this.db.executeQuery(
+      this.queries.event({ project: projectId, token: tokenId, asset: assetSlug, at: at ?? this.clock.now().toISOString(), outcome, ip: a.ip ?? null, visitor: a.visitorId ?? null, ua: a.userAgent ? a.userAgent.slice(0, 300) : null }),
+    );
   }
 
   /**

@@ -1,0 +1,52 @@
+import type { CompiledQuery, Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { template } from '../db/sync.js';
+
+/** The download hot path's queries, each compiled once per shape and reused with new values. */
+export class DownloadQueries {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  private readonly consumeQueries = new Map<string, ReturnType<typeof template>>();
+
+  /** The conditional UPDATE ... RETURNING for one combination of options, compiled once. */
+  consume(shape: string): ReturnType<typeof template> {
+    let t = this.consumeQueries.get(shape);
+    if (t) return t;
+    const grant = shape.includes('g');
+    const keys = ['now', 'hash', ...(grant ? ['fp', 'until'] : []), ...(shape.includes('v') ? ['visitor'] : []), ...(shape.includes('p') ? ['project'] : [])] as Array<'now' | 'hash' | 'fp' | 'until' | 'visitor' | 'project'>;
+    t = template(keys, (p) => {
+      let q = this.db
+        .updateTable('download_tokens')
+        .set((eb) => ({ use_count: eb('use_count', '+', 1), last_used_at: p.now, ...(grant ? { grant_fp: p.fp, grant_until: p.until } : {}) }))
+        .where('token_hash', '=', p.hash)
+        .where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)]))
+        .where((eb) => eb.or([eb('max_uses', '=', 0), eb('use_count', '<', eb.ref('max_uses'))]))
+        .where((eb) => (shape.includes('v') ? eb.or([eb('visitor_id', 'is', null), eb('visitor_id', '=', p.visitor)]) : eb('visitor_id', 'is', null)));
+      if (shape.includes('p')) q = q.where('project_id', '=', p.project);
+      if (shape.includes('d')) q = q.where('confirm', '=', 0);
+      return q.returningAll();
+    });
+    this.consumeQueries.set(shape, t);
+    return t;
+  }
+
+  private eventTemplate?: ReturnType<typeof template<'project' | 'token' | 'asset' | 'at' | 'outcome' | 'ip' | 'visitor' | 'ua'>>;
+  event(v: Record<'project' | 'token' | 'asset' | 'at' | 'outcome' | 'ip' | 'visitor' | 'ua', unknown>): CompiledQuery<unknown> {
+    this.eventTemplate ??= template(['project', 'token', 'asset', 'at', 'outcome', 'ip', 'visitor', 'ua'], (p) =>
+      this.db.insertInto('download_events').values({ project_id: p.project, token_id: p.token, asset_slug: p.asset, at: p.at, outcome: p.outcome, ip: p.ip, visitor_id: p.visitor, user_agent: p.ua }),
+    );
+    return this.eventTemplate(v);
+  }
+
+  private dailyTemplate?: ReturnType<typeof template<'project' | 'day' | 'asset'>>;
+  daily(v: Record<'project' | 'day' | 'asset', unknown>): CompiledQuery<unknown> {
+    this.dailyTemplate ??= template(['project', 'day', 'asset'], (p) =>
+      this.db
+        .insertInto('download_daily')
+        .values({ project_id: p.project, day: p.day, asset_slug: p.asset, downloads: 1 })
+        .onConflict((oc) => oc.columns(['project_id', 'day', 'asset_slug']).doUpdateSet((eb) => ({ downloads: eb('download_daily.downloads', '+', 1) }))),
+    );
+    return this.dailyTemplate(v);
+  }
+}
