@@ -125,6 +125,22 @@ describe('sitepub serve (built CLI, real sockets)', () => {
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     await client.close();
 
+    // A download link over a real socket (the raw Node path): HEAD does not consume, GET does, once.
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+    const c2 = new Client({ name: 'e2e', version: '1' });
+    await c2.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    await c2.callTool({ name: 'assets_upload', arguments: { slug: 'files/book.pdf', content: pdf.toString('base64'), private: true } });
+    const gen = (await c2.callTool({ name: 'file-downloads_generate_token', arguments: { asset_url: '/files/book.pdf', filename: 'Rezepte – 2026.pdf' } })).structuredContent as { download_url: string };
+    await c2.close();
+    const head = await fetch(gen.download_url, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    const dl = await fetch(gen.download_url);
+    expect(dl.status).toBe(200);
+    expect(dl.headers.get('content-disposition')).toContain("filename*=UTF-8''Rezepte%20%E2%80%93%202026.pdf");
+    expect(Buffer.from(await dl.arrayBuffer()).equals(pdf)).toBe(true);
+    expect((await fetch(gen.download_url)).status).toBe(403);
+    expect((await fetch(`http://127.0.0.1:${port}/d/spd_nope`)).status).toBe(404);
+
     const bad = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { Authorization: 'Bearer spp_wrong' } } });
     await expect(new Client({ name: 'e2e', version: '1' }).connect(bad)).rejects.toThrow();
   });

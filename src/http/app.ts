@@ -5,7 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { SitepubError } from '../core/errors.js';
 import { mountAccount } from './account.js';
 import type { AppDeps } from './context.js';
-import { mountDownloads } from './downloads.js';
+import { downloadReply, mountDownloads } from './downloads.js';
 import { mountMcp } from './mcp.js';
 import { openApiDocument } from './openapi.js';
 import { errorJson, humanPage } from './respond.js';
@@ -78,6 +78,12 @@ export function createApp(deps: AppDeps): { app: Hono; cache: SiteCache; listene
     const host = hostnameOf(req.headers.host);
     const sub = host.endsWith(siteSuffix) ? host.slice(0, -siteSuffix.length) : '';
     if (!sub || sub.includes('.')) {
+      const url = req.url ?? '/';
+      // Download links (GET/HEAD) also skip the router: the same handler Hono uses for POST and tests.
+      if (url.startsWith('/d/') && (req.method === 'GET' || req.method === 'HEAD') && options.allowedHosts.has(host)) {
+        serveDownload(req, res, url);
+        return;
+      }
       void hono(req, res);
       return;
     }
@@ -89,6 +95,28 @@ export function createApp(deps: AppDeps): { app: Hono; cache: SiteCache; listene
       },
       (e: unknown) => {
         deps.logger.error({ err: e }, 'site request failed');
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('Internal error');
+      },
+    );
+  };
+  const serveDownload = (req: IncomingMessage, res: ServerResponse, url: string): void => {
+    const q = url.indexOf('?');
+    const token = url.slice(3, q < 0 ? undefined : q); // tokens are base64url: nothing to decode
+    const query = q < 0 ? undefined : new URLSearchParams(url.slice(q + 1));
+    const xff = options.trustProxy ? req.headers['x-forwarded-for'] : undefined;
+    const ip = (typeof xff === 'string' ? xff.split(',')[0]!.trim() : undefined) || req.socket.remoteAddress || null;
+    const header = (n: string): string | undefined => {
+      const v = req.headers[n];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    downloadReply(deps, { method: req.method!, token, ip, header, visitorId: query?.get('visitor_id') ?? header('x-visitor-id') }).then(
+      (r) => {
+        res.writeHead(r.status, r.headers);
+        res.end(r.body);
+      },
+      (e: unknown) => {
+        deps.logger.error({ err: e }, 'download request failed');
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
         res.end('Internal error');
       },

@@ -6,16 +6,11 @@ import { SitepubError, toErrorBody } from '../core/errors.js';
 import { clientIp } from './client-ip.js';
 import type { AppDeps } from './context.js';
 import { escapeHtml, humanPage } from './respond.js';
+import type { SiteReply } from './sites.js';
 
 /** Link unfurlers and prefetchers: they may look, never consume. A heuristic; confirmation pages are the real fix. */
 const PREVIEW_BOTS =
   /slackbot|facebookexternalhit|facebot|twitterbot|linkedinbot|discordbot|telegrambot|whatsapp|skypeuripreview|googlebot|bingbot|applebot|embedly|pinterestbot|redditbot|mattermost|iframely|vkshare|bitlybot|teams/i;
-
-function isPreview(c: Context): boolean {
-  const ua = c.req.header('user-agent') ?? '';
-  const purpose = `${c.req.header('sec-purpose') ?? ''} ${c.req.header('purpose') ?? ''} ${c.req.header('x-moz') ?? ''} ${c.req.header('x-purpose') ?? ''}`;
-  return PREVIEW_BOTS.test(ua) || /prefetch|preview|prerender/i.test(purpose);
-}
 
 /** Types that could run script if rendered from the platform origin: always attachment and sandboxed. */
 const ACTIVE = /^(text\/html|image\/svg|application\/xml|text\/xml|text\/javascript|application\/json)/;
@@ -27,20 +22,33 @@ const SECURITY_HEADERS = {
   'Referrer-Policy': 'no-referrer',
 };
 
-function page(status: number, title: string, html: string, extra: Record<string, string> = {}): Response {
-  return new Response(humanPage(title, html), {
-    status,
-    headers: { 'Content-Type': 'text/html; charset=utf-8', ...SECURITY_HEADERS, 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'", ...extra },
-  });
+const enc = new TextEncoder();
+
+/** One request to a download link, whatever carried it (Hono in tests and for POST, the raw Node socket for GET/HEAD). */
+export interface DownloadRequest {
+  method: string;
+  token: string;
+  ip: string | null;
+  header(name: string): string | undefined;
+  /** From `?visitor_id=`, the form of the confirmation page, or the X-Visitor-Id header. */
+  visitorId: string | undefined;
 }
 
-function refusal(e: unknown, method: string): Response {
+function page(status: number, title: string, html: string, extra: Record<string, string> = {}): SiteReply {
+  return {
+    status,
+    headers: { 'Content-Type': 'text/html; charset=utf-8', ...SECURITY_HEADERS, 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'", ...extra },
+    body: enc.encode(humanPage(title, html)),
+  };
+}
+
+function refusal(e: unknown, method: string): SiteReply {
   const body = toErrorBody(e);
   if (body.type === 'RATE_LIMITED') {
     return page(429, 'Too many attempts', '<p>Too many failed attempts from your network. Please wait a moment and try again.</p>', { 'Retry-After': String(body.retry_after ?? 60) });
   }
   if (typeof body.redirect_url === 'string' && method !== 'HEAD') {
-    return new Response(null, { status: 302, headers: { Location: body.redirect_url, ...SECURITY_HEADERS } });
+    return { status: 302, headers: { Location: body.redirect_url, ...SECURITY_HEADERS }, body: null };
   }
   if (body.type === 'INTERNAL') return page(500, 'Something went wrong', '<p>The download could not be started. Please try again later.</p>');
   const title = body.type === 'TOKEN_INVALID' || body.type === 'NOT_FOUND' ? 'Link not found' : 'Link not available';
@@ -48,100 +56,110 @@ function refusal(e: unknown, method: string): Response {
   return page(body.code === 404 ? 404 : 403, title, `<p>${escapeHtml(text)}</p><p class="muted">If you bought this file, ask the seller for a new link.</p>`);
 }
 
-export function mountDownloads(app: Hono, deps: AppDeps): void {
-  const { core, options } = deps;
-  const limiter = core.limiter;
+function isPreview(r: DownloadRequest): boolean {
+  const purpose = `${r.header('sec-purpose') ?? ''} ${r.header('purpose') ?? ''} ${r.header('x-moz') ?? ''} ${r.header('x-purpose') ?? ''}`;
+  return PREVIEW_BOTS.test(r.header('user-agent') ?? '') || /prefetch|preview|prerender/i.test(purpose);
+}
+
+function confirmationPage(g: Grant, visitorId: string | null): SiteReply {
+  const hidden = visitorId ? `<input type="hidden" name="visitor_id" value="${escapeHtml(visitorId)}">` : '';
+  const left = g.remaining_uses === null ? '' : `Downloads left: ${g.remaining_uses}. `;
+  const until = g.token.expires_at ? `Valid until ${escapeHtml(g.token.expires_at.replace('T', ' ').slice(0, 16))} UTC.` : '';
+  return page(
+    200,
+    'Your download',
+    `<p>${escapeHtml(g.token.filename)}</p><form method="post">${hidden}<button type="submit">Download</button></form><p class="muted">${left}${until}</p>`,
+  );
+}
+
+/**
+ * The download link: HEAD and previews look without consuming; GET (or the confirmation page's
+ * POST) consumes one use, or rides the Range grant of a download already counted.
+ */
+export async function downloadReply(deps: AppDeps, r: DownloadRequest): Promise<SiteReply> {
+  const { core } = deps;
   const downloads = core.downloads;
-
-  const handle = async (c: Context): Promise<Response> => {
-    const token = c.req.param('token') ?? '';
-    const method = c.req.method;
-    const ip = clientIp(c, options.trustProxy);
-    const ua = c.req.header('user-agent') ?? null;
-    const form = method === 'POST' ? await c.req.parseBody().catch(() => ({}) as Record<string, unknown>) : {};
-    const visitorRaw = c.req.query('visitor_id') ?? c.req.header('x-visitor-id') ?? (typeof form.visitor_id === 'string' ? form.visitor_id : undefined);
-    const attempt = { ip, visitorId: visitorRaw || null, userAgent: ua };
-    const rlKey = `link:${ip ?? 'unknown'}`;
-    try {
-      const wait = limiter.blockedFor(rlKey);
-      if (wait > 0) throw new SitepubError('RATE_LIMITED', 'Too many failed attempts', { retry_after: wait });
-
-      if (method === 'HEAD' || (method === 'GET' && isPreview(c))) {
-        const g = await downloads.peek(token, attempt);
-        await downloads.record(g.token.project_id, g.token.id, g.token.asset_slug, method === 'HEAD' ? 'head' : 'preview', attempt);
-        if (method === 'HEAD') return await serveFile(g, null, true);
-        return page(200, 'A file download link', '<p>Open this link in a browser to download the file.</p>');
-      }
-      // A download: GET (direct links) or POST (after the confirmation page).
-      const fp = DownloadService.fingerprint(ip, ua);
-      const rangeHeader = method === 'GET' ? c.req.header('range') : undefined;
-      let grant: Grant | undefined;
-      if (rangeHeader) grant = await downloads.continuation(token, fp);
-      if (grant) await downloads.record(grant.token.project_id, grant.token.id, grant.token.asset_slug, 'range', attempt);
-      else {
-        try {
-          grant = await downloads.consume(token, attempt, { grantFp: fp, direct: method === 'GET' });
-        } catch (e) {
-          await countFailure(e);
-          throw e;
-        }
-      }
-      if (grant.confirmation_required) return confirmationPage(grant, attempt.visitorId);
-      return await serveFile(grant, rangeHeader ?? null, false);
-    } catch (e) {
-      return refusal(e, method);
-    }
-
-    async function countFailure(e: unknown): Promise<void> {
-      if (e instanceof SitepubError && e.type.startsWith('TOKEN_')) {
-        const wait = await limiter.fail(rlKey);
-        if (wait > 0) {
-          deps.logger.warn({ ip, wait }, 'download link rate limit reached');
-          throw new SitepubError('RATE_LIMITED', 'Too many failed attempts', { retry_after: wait });
-        }
+  const limiter = core.limiter;
+  const ua = r.header('user-agent') ?? null;
+  const attempt = { ip: r.ip, visitorId: r.visitorId || null, userAgent: ua };
+  const rlKey = `link:${r.ip ?? 'unknown'}`;
+  const countFailure = async (e: unknown): Promise<void> => {
+    if (e instanceof SitepubError && e.type.startsWith('TOKEN_')) {
+      const wait = await limiter.fail(rlKey);
+      if (wait > 0) {
+        deps.logger.warn({ ip: r.ip, wait }, 'download link rate limit reached');
+        throw new SitepubError('RATE_LIMITED', 'Too many failed attempts', { retry_after: wait });
       }
     }
   };
-
-  function confirmationPage(g: Grant, visitorId: string | null): Response {
-    const hidden = visitorId ? `<input type="hidden" name="visitor_id" value="${escapeHtml(visitorId)}">` : '';
-    const left = g.remaining_uses === null ? '' : `Downloads left: ${g.remaining_uses}. `;
-    const until = g.token.expires_at ? `Valid until ${escapeHtml(g.token.expires_at.replace('T', ' ').slice(0, 16))} UTC.` : '';
-    return page(
-      200,
-      'Your download',
-      `<p>${escapeHtml(g.token.filename)}</p><form method="post">${hidden}<button type="submit">Download</button></form><p class="muted">${left}${until}</p>`,
-    );
-  }
-
-  async function serveFile(g: Grant, rangeHeader: string | null, headOnly: boolean): Promise<Response> {
-    const asset = await core.assets.content(g.token.project_id, g.token.asset_slug);
-    if (!asset) throw new SitepubError('NOT_FOUND', 'The file behind this link is no longer available.');
-    const type = asset.row.content_type;
-    const active = ACTIVE.test(type);
-    const disposition = active ? 'attachment' : g.token.disposition;
-    const headers: Record<string, string> = {
-      ...SECURITY_HEADERS,
-      'Content-Type': type,
-      'Content-Disposition': contentDisposition(g.token.filename, { type: disposition }),
-      'Accept-Ranges': 'bytes',
-      ETag: `"a-${asset.row.sha256.slice(0, 24)}"`,
-    };
-    if (active) headers['Content-Security-Policy'] = "default-src 'none'; sandbox";
-    const size = asset.data.byteLength;
-    if (rangeHeader) {
-      const r = parseRange(size, rangeHeader, { combine: true });
-      if (r === -1) return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` } });
-      if (r !== -2 && r.type === 'bytes' && r.length === 1) {
-        const { start, end } = r[0]!;
-        headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
-        headers['Content-Length'] = String(end - start + 1);
-        return new Response(headOnly ? null : (asset.data.subarray(start, end + 1) as Uint8Array<ArrayBuffer>), { status: 206, headers });
+  try {
+    const wait = limiter.blockedFor(rlKey);
+    if (wait > 0) throw new SitepubError('RATE_LIMITED', 'Too many failed attempts', { retry_after: wait });
+    if (r.method === 'HEAD' || (r.method === 'GET' && isPreview(r))) {
+      const g = await downloads.peek(r.token, attempt);
+      await downloads.record(g.token.project_id, g.token.id, g.token.asset_slug, r.method === 'HEAD' ? 'head' : 'preview', attempt);
+      if (r.method === 'HEAD') return await fileReply(deps, g, null, true);
+      return page(200, 'A file download link', '<p>Open this link in a browser to download the file.</p>');
+    }
+    const fp = DownloadService.fingerprint(r.ip, ua);
+    const range = r.method === 'GET' ? r.header('range') : undefined;
+    let grant: Grant | undefined = range ? await downloads.continuation(r.token, fp) : undefined;
+    if (grant) await downloads.record(grant.token.project_id, grant.token.id, grant.token.asset_slug, 'range', attempt);
+    else {
+      try {
+        grant = await downloads.consume(r.token, attempt, { grantFp: fp, direct: r.method === 'GET' });
+      } catch (e) {
+        await countFailure(e);
+        throw e;
       }
     }
-    headers['Content-Length'] = String(size);
-    return new Response(headOnly ? null : (asset.data as Uint8Array<ArrayBuffer>), { status: 200, headers });
+    if (grant.confirmation_required) return confirmationPage(grant, attempt.visitorId);
+    return await fileReply(deps, grant, range ?? null, false);
+  } catch (e) {
+    if (!(e instanceof SitepubError)) deps.logger.error({ err: e }, 'download failed');
+    return refusal(e, r.method);
   }
+}
 
-  app.on(['GET', 'HEAD', 'POST'], '/d/:token', handle);
+async function fileReply(deps: AppDeps, g: Grant, rangeHeader: string | null, headOnly: boolean): Promise<SiteReply> {
+  const asset = await deps.core.assets.content(g.token.project_id, g.token.asset_slug);
+  if (!asset) throw new SitepubError('NOT_FOUND', 'The file behind this link is no longer available.');
+  const type = asset.row.content_type;
+  const active = ACTIVE.test(type);
+  const headers: Record<string, string> = {
+    ...SECURITY_HEADERS,
+    'Content-Type': type,
+    'Content-Disposition': contentDisposition(g.token.filename, { type: active ? 'attachment' : g.token.disposition }),
+    'Accept-Ranges': 'bytes',
+    ETag: `"a-${asset.row.sha256.slice(0, 24)}"`,
+  };
+  if (active) headers['Content-Security-Policy'] = "default-src 'none'; sandbox";
+  const size = asset.data.byteLength;
+  if (rangeHeader) {
+    const r = parseRange(size, rangeHeader, { combine: true });
+    if (r === -1) return { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` }, body: null };
+    if (r !== -2 && r.type === 'bytes' && r.length === 1) {
+      const { start, end } = r[0]!;
+      headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
+      headers['Content-Length'] = String(end - start + 1);
+      return { status: 206, headers, body: headOnly ? null : asset.data.subarray(start, end + 1) };
+    }
+  }
+  headers['Content-Length'] = String(size);
+  return { status: 200, headers, body: headOnly ? null : asset.data };
+}
+
+/** The Hono route (tests drive it with app.request; POST from the confirmation page comes here). */
+export function mountDownloads(app: Hono, deps: AppDeps): void {
+  app.on(['GET', 'HEAD', 'POST'], '/d/:token', async (c: Context) => {
+    const form = c.req.method === 'POST' ? await c.req.parseBody().catch(() => ({}) as Record<string, unknown>) : {};
+    const reply = await downloadReply(deps, {
+      method: c.req.method,
+      token: c.req.param('token') ?? '',
+      ip: clientIp(c, deps.options.trustProxy),
+      header: (n) => c.req.header(n),
+      visitorId: c.req.query('visitor_id') ?? c.req.header('x-visitor-id') ?? (typeof form.visitor_id === 'string' ? form.visitor_id : undefined),
+    });
+    return new Response(reply.body as Uint8Array<ArrayBuffer> | null, { status: reply.status, headers: reply.headers });
+  });
 }
