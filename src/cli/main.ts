@@ -147,6 +147,8 @@ async function main(argv: string[]): Promise<number> {
       // A worker of `serve --workers N`: the primary already migrated; caches check the shared generation.
       const core = await openCore(settings, { migrate: false });
       await startHttp(core, settings, logger, filter, true);
+      // A worker never outlives its primary.
+      process.once('disconnect', () => process.exit(0));
       process.send?.('listening');
       return -1;
     }
