@@ -90,6 +90,11 @@ export class ProjectService {
     return this.toProject(row);
   }
 
+  /** The in-memory answer only (the site hot path); undefined means "ask findBySubdomain". */
+  cachedBySubdomain(subdomain: string): Project | undefined {
+    return this.bySubdomain.get(subdomain);
+  }
+
   async findBySubdomain(subdomain: string): Promise<Project | undefined> {
     const cached = this.bySubdomain.get(subdomain);
     if (cached) return cached;

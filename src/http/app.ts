@@ -88,7 +88,13 @@ export function createApp(deps: AppDeps): { app: Hono; cache: SiteCache; listene
       return;
     }
     const inm = req.headers['if-none-match'];
-    siteReply(core, cache, sub, req.method ?? 'GET', req.url ?? '/', typeof inm === 'string' ? inm : undefined).then(
+    const out = siteReply(core, cache, sub, req.method ?? 'GET', req.url ?? '/', typeof inm === 'string' ? inm : undefined);
+    if (!(out instanceof Promise)) {
+      res.writeHead(out.status, out.headers);
+      res.end(out.body);
+      return;
+    }
+    out.then(
       (r) => {
         res.writeHead(r.status, r.headers);
         res.end(r.body);

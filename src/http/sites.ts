@@ -151,19 +151,37 @@ function headersOf(entry: Entry): Record<string, string> {
  * Answers one site request. Everything a request needs is cached per path, so a hit costs a map
  * lookup (plus, with several processes, one read of the site generation).
  */
-export async function siteReply(core: Core, cache: SiteCache, subdomain: string, method: string, rawUrl: string, ifNoneMatch: string | undefined): Promise<SiteReply> {
+export function siteReply(core: Core, cache: SiteCache, subdomain: string, method: string, rawUrl: string, ifNoneMatch: string | undefined): SiteReply | Promise<SiteReply> {
   if (method !== 'GET' && method !== 'HEAD') return NOT_ALLOWED;
+  // A cache hit is answered synchronously: no promise, no path decoding (entries are keyed by the raw path).
+  const project = core.projects.cachedBySubdomain(subdomain);
+  const q = rawUrl.indexOf('?');
+  const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  if (project) {
+    const g = cache.generation(project.id);
+    if (typeof g === 'number') {
+      const hit = cache.get(project.id, g, rawPath);
+      if (hit) return reply(hit, method, ifNoneMatch);
+    }
+  }
+  return slowReply(core, cache, subdomain, method, rawPath, ifNoneMatch);
+}
+
+async function slowReply(core: Core, cache: SiteCache, subdomain: string, method: string, rawPath: string, ifNoneMatch: string | undefined): Promise<SiteReply> {
   const project = await core.projects.findBySubdomain(subdomain);
   if (!project) return NO_SITE;
-  const q = rawUrl.indexOf('?');
-  const path = decodePath(q < 0 ? rawUrl : rawUrl.slice(0, q));
   const g = cache.generation(project.id);
   const gen = typeof g === 'number' ? g : await g;
-  let entry = path === null ? undefined : cache.get(project.id, gen, path);
+  let entry = cache.get(project.id, gen, rawPath);
   if (!entry) {
+    const path = decodePath(rawPath);
     entry = path === null ? { status: 404, body: enc.encode(notFoundHtml(project)), contentType: 'text/html; charset=utf-8', etag: '', svg: false } : await resolve(core, project, path);
-    if (path !== null) cache.set(project.id, gen, path, entry);
+    cache.set(project.id, gen, rawPath, entry);
   }
+  return reply(entry, method, ifNoneMatch);
+}
+
+function reply(entry: Entry, method: string, ifNoneMatch: string | undefined): SiteReply {
   if (entry.etag && ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === entry.etag || t.trim() === `W/${entry.etag}`)) {
     return { status: 304, headers: { ETag: entry.etag, 'Cache-Control': BASE_HEADERS['Cache-Control'] }, body: null };
   }
