@@ -10,7 +10,7 @@ import { mountMcp } from './mcp.js';
 import { openApiDocument } from './openapi.js';
 import { errorJson, humanPage } from './respond.js';
 import { mountRest } from './rest.js';
-import { SiteCache, serveSite, siteReply } from './sites.js';
+import { SiteCache, serveSite, siteReply, type SiteReply } from './sites.js';
 
 function hostnameOf(hostHeader: string | undefined): string {
   if (!hostHeader) return '';
@@ -88,19 +88,19 @@ export function createApp(deps: AppDeps): { app: Hono; cache: SiteCache; listene
       return;
     }
     const inm = req.headers['if-none-match'];
-    const out = siteReply(core, cache, sub, req.method ?? 'GET', req.url ?? '/', typeof inm === 'string' ? inm : undefined);
+    send(res, siteReply(core, cache, sub, req.method ?? 'GET', req.url ?? '/', typeof inm === 'string' ? inm : undefined));
+  };
+  /** Writes a reply to the socket: at once when it is ready (a cache hit), else when it settles. */
+  const send = (res: ServerResponse, out: SiteReply | Promise<SiteReply>): void => {
     if (!(out instanceof Promise)) {
       res.writeHead(out.status, out.headers);
       res.end(out.body);
       return;
     }
     out.then(
-      (r) => {
-        res.writeHead(r.status, r.headers);
-        res.end(r.body);
-      },
+      (r) => send(res, r),
       (e: unknown) => {
-        deps.logger.error({ err: e }, 'site request failed');
+        deps.logger.error({ err: e }, 'request failed');
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
         res.end('Internal error');
       },
@@ -116,17 +116,7 @@ export function createApp(deps: AppDeps): { app: Hono; cache: SiteCache; listene
       const v = req.headers[n];
       return Array.isArray(v) ? v[0] : v;
     };
-    downloadReply(deps, { method: req.method!, token, ip, header, visitorId: query?.get('visitor_id') ?? header('x-visitor-id') }).then(
-      (r) => {
-        res.writeHead(r.status, r.headers);
-        res.end(r.body);
-      },
-      (e: unknown) => {
-        deps.logger.error({ err: e }, 'download request failed');
-        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-        res.end('Internal error');
-      },
-    );
+    send(res, downloadReply(deps, { method: req.method!, token, ip, header, visitorId: query?.get('visitor_id') ?? header('x-visitor-id') }));
   };
   return { app, cache, listener };
 }
