@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ManualClock, type Clock } from '../src/core/clock.js';
+import { SitepubError } from '../src/core/errors.js';
 import { makeUrlConfig } from '../src/core/config.js';
 import { Core } from '../src/core/core.js';
 import type { FetchPolicy } from '../src/core/assets.js';
@@ -60,6 +61,17 @@ export async function call<T = Record<string, unknown>>(client: Client, name: st
   if (raw.isError) return { ok: false, data: undefined as T, error: JSON.parse(text), raw };
   const data = raw.structuredContent as T;
   return { ok: true, data, error: undefined as never, raw };
+}
+
+/** The SitepubError a promise rejects with; fails the test if it resolves or throws anything else. */
+export async function rejection(p: Promise<unknown>): Promise<SitepubError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof SitepubError) return e;
+    throw e;
+  }
+  throw new Error('expected a SitepubError rejection');
 }
 
 export const b64 = (s: string | Uint8Array): string => Buffer.from(s).toString('base64');

@@ -3,17 +3,8 @@ import { SitepubError } from '../src/core/errors.js';
 import { applyPatches } from '../src/core/patch.js';
 import { normalizeSlug } from '../src/core/slug.js';
 import { DIALECTS } from './dialects.js';
-import { makeEnv, type TestEnv } from './helpers.js';
+import { makeEnv, rejection, type TestEnv } from './helpers.js';
 
-async function rejects(p: Promise<unknown>): Promise<SitepubError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof SitepubError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('slugs', () => {
   it('accepts relative paths and normalises to NFC', () => {
@@ -105,7 +96,7 @@ describe.each(DIALECTS)('PageService on %s', (dialect) => {
   it('refuses duplicates and leaves the original untouched', async () => {
     const { core, project } = env;
     await core.pages.create(project, { slug: 'a.html', content: 'one' });
-    const e = await rejects(core.pages.create(project, { slug: 'a.html', content: 'two' }));
+    const e = await rejection(core.pages.create(project, { slug: 'a.html', content: 'two' }));
     expect(e.type).toBe('ALREADY_EXISTS');
     expect((await core.pages.get(project, 'a.html')).content).toBe('one');
   });
@@ -132,8 +123,8 @@ describe.each(DIALECTS)('PageService on %s', (dialect) => {
     ]);
     expect(h.versions[2]!.patch_summary).toBe('three');
     expect((await core.pages.get(project, 'a.html')).content).toBe('<h1>Three</h1>');
-    expect((await rejects(core.pages.rollback(project, { slug: 'a.html', target_version: 99 }))).type).toBe('NOT_FOUND');
-    expect((await rejects(core.pages.rollback(project, { slug: 'a.html' }))).type).toBe('VALIDATION_ERROR');
+    expect((await rejection(core.pages.rollback(project, { slug: 'a.html', target_version: 99 }))).type).toBe('NOT_FOUND');
+    expect((await rejection(core.pages.rollback(project, { slug: 'a.html' }))).type).toBe('VALIDATION_ERROR');
   });
 
   it('update keeps meta unless given and honours base_version_hash', async () => {
@@ -141,7 +132,7 @@ describe.each(DIALECTS)('PageService on %s', (dialect) => {
     const v1 = await core.pages.create(project, { slug: 'a.html', content: 'x', meta: { title: 'T' } });
     await core.pages.update(project, { slug: 'a.html', content: 'y' });
     expect((await core.pages.get(project, 'a.html')).meta).toEqual({ title: 'T' });
-    const e = await rejects(core.pages.update(project, { slug: 'a.html', content: 'z', base_version_hash: v1.version_hash }));
+    const e = await rejection(core.pages.update(project, { slug: 'a.html', content: 'z', base_version_hash: v1.version_hash }));
     expect(e.type).toBe('VERSION_CONFLICT');
     expect((await core.pages.get(project, 'a.html')).content).toBe('y');
   });
@@ -149,10 +140,10 @@ describe.each(DIALECTS)('PageService on %s', (dialect) => {
   it('patch failures change nothing', async () => {
     const { core, project } = env;
     const v1 = await core.pages.create(project, { slug: 'a.html', content: '<p>a</p><p>a</p>' });
-    const amb = await rejects(core.pages.patch(project, { slug: 'a.html', base_version_hash: v1.version_hash, patches: [{ operation: 'replace', find: '<p>a</p>', replace: 'b' }] }));
+    const amb = await rejection(core.pages.patch(project, { slug: 'a.html', base_version_hash: v1.version_hash, patches: [{ operation: 'replace', find: '<p>a</p>', replace: 'b' }] }));
     expect(amb.type).toBe('PATCH_FIND_AMBIGUOUS');
     expect(amb.details.matches).toBe(2);
-    const stale = await rejects(core.pages.patch(project, { slug: 'a.html', base_version_hash: 'deadbeef0000', patches: [{ operation: 'delete', find: 'a' }] }));
+    const stale = await rejection(core.pages.patch(project, { slug: 'a.html', base_version_hash: 'deadbeef0000', patches: [{ operation: 'delete', find: 'a' }] }));
     expect(stale.type).toBe('VERSION_CONFLICT');
     expect(stale.details.current_version_hash).toBe(v1.version_hash);
     const h = await core.pages.versions(project, 'a.html');
@@ -177,7 +168,7 @@ describe.each(DIALECTS)('PageService on %s', (dialect) => {
   it('bulk create is all or nothing', async () => {
     const { core, project } = env;
     await core.pages.create(project, { slug: 'taken.html', content: 'x' });
-    const e = await rejects(
+    const e = await rejection(
       core.pages.bulkCreate(project, [
         { slug: 'new1.html', content: 'a' },
         { slug: 'taken.html', content: 'b' },
@@ -186,7 +177,7 @@ describe.each(DIALECTS)('PageService on %s', (dialect) => {
     expect(e.type).toBe('ALREADY_EXISTS');
     expect(e.details.index).toBe(1);
     expect((await core.pages.list(project)).total).toBe(1);
-    const dup = await rejects(core.pages.bulkCreate(project, [{ slug: 'x.html', content: 'a' }, { slug: 'x.html', content: 'b' }]));
+    const dup = await rejection(core.pages.bulkCreate(project, [{ slug: 'x.html', content: 'a' }, { slug: 'x.html', content: 'b' }]));
     expect(dup.type).toBe('VALIDATION_ERROR');
     const ok = await core.pages.bulkCreate(project, [{ slug: 'n1.html', content: 'a' }, { slug: 'n2.html', content: 'b' }]);
     expect(ok.created).toBe(2);
@@ -194,7 +185,7 @@ describe.each(DIALECTS)('PageService on %s', (dialect) => {
 
   it('enforces the page size limit in bytes', async () => {
     const { core, project } = env;
-    const e = await rejects(core.pages.create(project, { slug: 'big.html', content: '\u00e9'.repeat(1024 * 1024 + 1) }));
+    const e = await rejection(core.pages.create(project, { slug: 'big.html', content: '\u00e9'.repeat(1024 * 1024 + 1) }));
     expect(e.type).toBe('PAYLOAD_TOO_LARGE');
   });
 
@@ -203,7 +194,7 @@ describe.each(DIALECTS)('PageService on %s', (dialect) => {
     await core.pages.create(project, { slug: 'a.html', content: 'x' });
     await core.pages.update(project, { slug: 'a.html', content: 'y' });
     expect(await core.pages.delete(project, 'a.html')).toEqual({ slug: 'a.html', deleted: true, versions_deleted: 2 });
-    expect((await rejects(core.pages.get(project, 'a.html'))).type).toBe('NOT_FOUND');
+    expect((await rejection(core.pages.get(project, 'a.html'))).type).toBe('NOT_FOUND');
     const again = await core.pages.create(project, { slug: 'a.html', content: 'z' });
     expect(again.version).toBe(1);
   });

@@ -2,9 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { LookupFunction } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SitepubError } from '../src/core/errors.js';
 import { classifyAddress, isBlockedHostLiteral } from '../src/core/net/ip-policy.js';
 import { safeFetch, type SafeFetchOptions } from '../src/core/net/safe-fetch.js';
+import { rejection } from './helpers.js';
 
 // Traffic goes only to a loopback server. Private and public addresses are exercised through the
 // classifier and an injected DNS lookup, and are refused before any connection is attempted.
@@ -131,19 +131,10 @@ describe('safeFetch against a loopback server', () => {
 
   const base = (): string => `http://127.0.0.1:${port}`;
   const opts = (o: Partial<SafeFetchOptions> = {}): SafeFetchOptions => ({ maxBytes: 1000, timeoutMs: 2000, maxRedirects: 3, allowAddresses: ['127.0.0.1'], ...o });
-  const fails = async (p: Promise<unknown>): Promise<SitepubError> => {
-    try {
-      await p;
-    } catch (e) {
-      if (e instanceof SitepubError) return e;
-      throw e;
-    }
-    throw new Error('expected a failure');
-  };
 
   it('refuses loopback by default, before connecting', async () => {
     const before = hits.length;
-    const e = await fails(safeFetch(`${base()}/file.txt`, opts({ allowAddresses: [] })));
+    const e = await rejection(safeFetch(`${base()}/file.txt`, opts({ allowAddresses: [] })));
     expect(e.type).toBe('SOURCE_URL_BLOCKED');
     expect(hits.length).toBe(before);
   });
@@ -157,10 +148,10 @@ describe('safeFetch against a loopback server', () => {
   it('follows safe redirects and re-checks every hop', async () => {
     expect((await safeFetch(`${base()}/to-file`, opts())).finalUrl).toBe(`${base()}/file.txt`);
     for (let i = 0; i < redirectTargets.length; i++) {
-      const e = await fails(safeFetch(`${base()}/redir-${i}`, opts()));
+      const e = await rejection(safeFetch(`${base()}/redir-${i}`, opts()));
       expect(e.type, redirectTargets[i]).toBe('SOURCE_URL_BLOCKED');
     }
-    expect((await fails(safeFetch(`${base()}/loop`, opts()))).type).toBe('SOURCE_URL_FAILED');
+    expect((await rejection(safeFetch(`${base()}/loop`, opts()))).type).toBe('SOURCE_URL_FAILED');
   });
 
   it('checks the resolved address of names (DNS answers included)', async () => {
@@ -173,7 +164,7 @@ describe('safeFetch against a loopback server', () => {
       ['::ffff:127.0.0.1', 6],
       ['fd00::1', 6],
     ] as const) {
-      const e = await fails(safeFetch('http://files.example.com/a.png', opts({ allowAddresses: [], lookup: fake(addr, fam) })));
+      const e = await rejection(safeFetch('http://files.example.com/a.png', opts({ allowAddresses: [], lookup: fake(addr, fam) })));
       expect(e.type, addr).toBe('SOURCE_URL_BLOCKED');
       expect(e.message).toContain(addr);
     }
@@ -183,15 +174,15 @@ describe('safeFetch against a loopback server', () => {
   });
 
   it('caps the size by Content-Length and while streaming', async () => {
-    expect((await fails(safeFetch(`${base()}/big-declared`, opts()))).type).toBe('PAYLOAD_TOO_LARGE');
-    expect((await fails(safeFetch(`${base()}/big-chunked`, opts({ maxBytes: 3000 })))).type).toBe('PAYLOAD_TOO_LARGE');
+    expect((await rejection(safeFetch(`${base()}/big-declared`, opts()))).type).toBe('PAYLOAD_TOO_LARGE');
+    expect((await rejection(safeFetch(`${base()}/big-chunked`, opts({ maxBytes: 3000 })))).type).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('times out, reports HTTP errors, never decompresses', async () => {
-    const t = await fails(safeFetch(`${base()}/hang`, opts({ timeoutMs: 300 })));
+    const t = await rejection(safeFetch(`${base()}/hang`, opts({ timeoutMs: 300 })));
     expect(t.type).toBe('SOURCE_URL_FAILED');
     expect(t.message).toContain('timed out');
-    expect((await fails(safeFetch(`${base()}/404`, opts()))).message).toContain('404');
+    expect((await rejection(safeFetch(`${base()}/404`, opts()))).message).toContain('404');
     const gz = await safeFetch(`${base()}/gzip`, opts());
     expect(gz.bytes.equals(gzipSync('compressed body'))).toBe(true);
   });
@@ -199,7 +190,7 @@ describe('safeFetch against a loopback server', () => {
   it.each(['ftp://example.com/a.png', 'file:///etc/passwd', 'data:text/plain,hi', 'http://user:pw@example.com/a.png', 'http://localhost/a.png', 'http://intranet/a.png'])(
     'refuses %s',
     async (u) => {
-      expect((await fails(safeFetch(u, opts({ allowAddresses: [] })))).type).toBe('SOURCE_URL_BLOCKED');
+      expect((await rejection(safeFetch(u, opts({ allowAddresses: [] })))).type).toBe('SOURCE_URL_BLOCKED');
     },
   );
 });

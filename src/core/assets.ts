@@ -57,8 +57,8 @@ export class AssetService {
     private readonly urls: UrlConfig,
     private readonly limits: Limits,
     private readonly bus: ChangeBus,
+    private readonly sqlDb: SqlDb,
     private readonly fetchPolicy: FetchPolicy = {},
-    private readonly sqlDb: SqlDb = { kysely: db, dialect: 'postgres', close: async () => {} },
   ) {}
 
   private info(project: Project, row: AssetTable): AssetInfo {

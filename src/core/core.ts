@@ -48,9 +48,9 @@ export class Core {
     const k = o.db.kysely;
     this.projects = new ProjectService(k, this.clock, this.urls);
     this.pages = new PageService(k, this.clock, this.urls, this.limits, this.bus, o.db);
-    this.assets = new AssetService(k, this.clock, this.urls, this.limits, this.bus, o.fetchPolicy, o.db);
+    this.assets = new AssetService(k, this.clock, this.urls, this.limits, this.bus, o.db, o.fetchPolicy);
     this.limiter = new DbRateLimiter(k, this.clock, o.rateLimit);
-    this.downloads = new DownloadService(k, this.clock, this.urls, this.projects, this.assets, this.limiter, o.db);
+    this.downloads = new DownloadService(k, this.clock, this.urls, this.assets, this.limiter, o.db);
   }
 
   async status(project: Project): Promise<ProjectStatus> {

@@ -5,7 +5,7 @@ import type { Clock } from './clock.js';
 import type { UrlConfig } from './config.js';
 import { SitepubError, invalid, notFound, type ErrorType } from './errors.js';
 import { isWellFormedToken, mintToken, newId, sha256Hex, tokenDisplayPrefix, tokenHash } from './ids.js';
-import type { Project, ProjectService } from './projects.js';
+import type { Project } from './projects.js';
 import type { Db } from '../db/connect.js';
 import { GroupCommit } from '../db/sync.js';
 import { DownloadQueries } from './download-queries.js';
@@ -14,7 +14,6 @@ import { classifyToken } from './download-state.js';
 export { classifyToken, type DownloadListItem, type TokenStatus } from './download-state.js';
 import type { RateLimiter } from './rate-limit.js';
 import { normalizeSlug } from './slug.js';
-
 
 export interface GenerateTokenInput {
   asset_url: string;
@@ -45,7 +44,6 @@ export interface GeneratedToken {
   expiration_redirect_url: string | null;
   created_at: string;
 }
-
 
 export interface AttemptInfo {
   ip?: string | null | undefined;
@@ -88,6 +86,9 @@ function tokenError(type: ErrorType, token?: Pick<DownloadTokenTable, 'id' | 'ex
   });
 }
 
+function grantOf(row: DownloadTokenTable): Grant {
+  return { token: row, use_count: row.use_count, remaining_uses: row.max_uses === 0 ? null : Math.max(0, row.max_uses - row.use_count) };
+}
 
 export const humanReason = (type: string): string => REASON_TEXT[type] ?? 'This download link cannot be used.';
 
@@ -109,7 +110,6 @@ export class DownloadService {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly urls: UrlConfig,
-    private readonly projects: ProjectService,
     private readonly assets: AssetService,
     private readonly limiter: RateLimiter,
     private readonly sqlDb: Db,
@@ -271,13 +271,11 @@ export class DownloadService {
           }
           return hit;
         });
-    if (row) return { token: row, use_count: row.use_count, remaining_uses: row.max_uses === 0 ? null : Math.max(0, row.max_uses - row.use_count) };
+    if (row) return grantOf(row);
     const refused = await this.refusal(hash, visitor, opts.projectId, nowIso);
-    if (!(refused instanceof SitepubError)) return refused;
-    const err = refused;
-    const tok = err.details.token_id ? await this.db.selectFrom('download_tokens').select(['project_id', 'asset_slug']).where('token_hash', '=', hash).executeTakeFirst() : undefined;
-    if (tok) await this.record(tok.project_id, String(err.details.token_id), tok.asset_slug, err.type, attempt, nowIso);
-    throw err;
+    if (!('error' in refused)) return refused;
+    if (refused.row) await this.record(refused.row.project_id, refused.row.id, refused.row.asset_slug, refused.error.type, attempt, nowIso);
+    throw refused.error;
   }
 
   /** Validates without consuming (HEAD, link previews, the confirmation page). */
@@ -289,7 +287,7 @@ export class DownloadService {
     if (!row) throw tokenError('TOKEN_INVALID');
     const reason = classifyToken(row, attempt.visitorId ?? null, nowIso);
     if (reason) throw tokenError(reason, row);
-    return { token: row, use_count: row.use_count, remaining_uses: row.max_uses === 0 ? null : Math.max(0, row.max_uses - row.use_count) };
+    return grantOf(row);
   }
 
   /** Serves a Range continuation without a new use when this client holds an open grant. */
@@ -305,21 +303,21 @@ export class DownloadService {
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     if (!row) return undefined;
-    return { token: row, use_count: row.use_count, remaining_uses: row.max_uses === 0 ? null : Math.max(0, row.max_uses - row.use_count) };
+    return grantOf(row);
   }
 
   /** Why nothing was consumed; or, for a usable token that wants confirmation, the grant to confirm. */
-  private async refusal(hash: string, visitor: string | null, projectId: string | undefined, nowIso: string): Promise<SitepubError | Grant> {
+  private async refusal(hash: string, visitor: string | null, projectId: string | undefined, nowIso: string): Promise<{ error: SitepubError; row?: DownloadTokenTable } | Grant> {
     let q = this.db.selectFrom('download_tokens').selectAll().where('token_hash', '=', hash);
     if (projectId) q = q.where('project_id', '=', projectId);
     const row = await q.executeTakeFirst();
-    if (!row) return tokenError('TOKEN_INVALID');
+    if (!row) return { error: tokenError('TOKEN_INVALID') };
     const reason = classifyToken(row, visitor, nowIso);
     if (!reason && row.confirm === 1) {
-      return { token: row, use_count: row.use_count, remaining_uses: row.max_uses === 0 ? null : Math.max(0, row.max_uses - row.use_count), confirmation_required: true };
+      return { ...grantOf(row), confirmation_required: true };
     }
     // No reason left means a concurrent request took the last use between the UPDATE and this read.
-    return tokenError(reason ?? 'TOKEN_EXHAUSTED', row);
+    return { error: tokenError(reason ?? 'TOKEN_EXHAUSTED', row), row };
   }
 
   /** Records an attempt. Never the token: only its id. */

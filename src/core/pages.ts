@@ -88,7 +88,7 @@ export class PageService {
     private readonly urls: UrlConfig,
     private readonly limits: Limits,
     private readonly bus: ChangeBus,
-    private readonly sqlDb: SqlDb = { kysely: db, dialect: 'postgres', close: async () => {} },
+    private readonly sqlDb: SqlDb,
   ) {}
 
   private url(project: Project, slug: string): string {
