@@ -7,6 +7,8 @@ import { systemClock } from '../src/core/clock.js';
 import { makeUrlConfig } from '../src/core/config.js';
 import { Core } from '../src/core/core.js';
 import { isPostgresUrl, migrate, openDb, type Db } from '../src/db/connect.js';
+import { rebuildTokenCounters } from '../src/db/migrations/0006-token-state-counters.js';
+import { rebuildPageCounts } from '../src/db/migrations/0007-page-counts.js';
 import { median, type Row } from './util.js';
 
 interface Sizes {
@@ -81,6 +83,8 @@ async function measure(label: string, db: Db, s: Sizes): Promise<Row[]> {
   const project = await core.projects.create({ name: 'Scale', subdomain: `scale-${Date.now().toString(36)}` });
   const t0 = performance.now();
   await fill(db, project.id, s);
+  await rebuildTokenCounters(db.kysely as never); // the token-state counters the server keeps as it serves
+  await rebuildPageCounts(db.kysely as never); // and the page counts
   const fillS = ((performance.now() - t0) / 1000).toFixed(0);
   const list = await time(10, () => core.downloads.list(project, { status: 'active', asset_url: '/files/f7.pdf', limit: 20 }));
   const listVisitor = await time(10, () => core.downloads.list(project, { visitor_id: 'visitor42', limit: 20 }));

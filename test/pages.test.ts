@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SitepubError } from '../src/core/errors.js';
 import { applyPatches } from '../src/core/patch.js';
 import { normalizeSlug } from '../src/core/slug.js';
+import { rebuildPageCounts } from '../src/db/migrations/0007-page-counts.js';
 import { DIALECTS } from './dialects.js';
 import { makeEnv, rejection, type TestEnv } from './helpers.js';
 
@@ -197,5 +198,27 @@ describe.each(DIALECTS)('PageService on %s', (dialect) => {
     expect((await rejection(core.pages.get(project, 'a.html'))).type).toBe('NOT_FOUND');
     const again = await core.pages.create(project, { slug: 'a.html', content: 'z' });
     expect(again.version).toBe(1);
+  });
+
+  it('keeps the page count exact through creates, failed and good bulk creates, deletes and a recount', async () => {
+    const { core, project } = env;
+    const other = await core.projects.create({ name: 'Other', subdomain: 'other-site' });
+    await core.pages.create(other, { slug: 'elsewhere.html', content: 'x' });
+    await core.pages.create(project, { slug: 'a.html', content: 'x' });
+    await rejection(core.pages.create(project, { slug: 'a.html', content: 'again' }));
+    await rejection(core.pages.bulkCreate(project, [{ slug: 'b.html', content: 'b' }, { slug: 'a.html', content: 'dup' }]));
+    await core.pages.bulkCreate(project, [{ slug: 'b.html', content: 'b' }, { slug: 'c.html', content: 'c' }, { slug: 'd.html', content: 'd' }]);
+    await core.pages.delete(project, 'c.html');
+    await rejection(core.pages.delete(project, 'c.html'));
+    const counted = async (p: typeof project) => Number((await core.db.kysely.selectFrom('pages').select((eb) => eb.fn.countAll().as('n')).where('project_id', '=', p.id).executeTakeFirstOrThrow()).n);
+    const list = await core.pages.list(project, 2, 1);
+    expect(list.total).toBe(3);
+    expect(list.total).toBe(await counted(project));
+    expect(list.pages.map((p) => p.slug)).toEqual(['b.html', 'd.html']);
+    expect((await core.pages.list(other)).total).toBe(1);
+    expect((await core.status(project)).pages_count).toBe(3);
+    await rebuildPageCounts(core.db.kysely as never);
+    expect((await core.pages.list(project)).total).toBe(3);
+    expect((await core.pages.list(other)).total).toBe(1);
   });
 });

@@ -56,7 +56,7 @@ export class Core {
   async status(project: Project): Promise<ProjectStatus> {
     const k = this.db.kysely;
     const [pages, assets] = await Promise.all([
-      k.selectFrom('pages').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', project.id).executeTakeFirstOrThrow(),
+      k.selectFrom('projects').select('page_count as n').where('id', '=', project.id).executeTakeFirstOrThrow(),
       k.selectFrom('assets').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', project.id).executeTakeFirstOrThrow(),
     ]);
     const pagesCount = Number(pages.n);

@@ -1,6 +1,7 @@
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { template } from '../db/sync.js';
+import { NO_EXPIRY } from '../db/migrations/0006-token-state-counters.js';
 
 /** The download hot path's queries, each compiled once per shape and reused with new values. */
 export class DownloadQueries {
@@ -49,4 +50,30 @@ export class DownloadQueries {
     );
     return this.dailyTemplate(v);
   }
+
+  private stateTemplate?: ReturnType<typeof template<'project' | 'day' | 'hour' | 'tokens' | 'revoked' | 'exhausted'>>;
+  /** Adds to the token-state counters of one creation day and expiry hour (see migration 0006). */
+  stateCounts(v: Record<'project' | 'day' | 'hour' | 'tokens' | 'revoked' | 'exhausted', unknown>): CompiledQuery<unknown> {
+    this.stateTemplate ??= template(['project', 'day', 'hour', 'tokens', 'revoked', 'exhausted'], (p) =>
+      this.db
+        .insertInto('download_token_daily')
+        .values({ project_id: p.project, created_day: p.day, expiry_hour: p.hour, tokens: num(p.tokens), revoked: num(p.revoked), exhausted: num(p.exhausted) })
+        .onConflict((oc) =>
+          oc.columns(['project_id', 'created_day', 'expiry_hour']).doUpdateSet((eb) => ({
+            tokens: eb('download_token_daily.tokens', '+', eb.ref('excluded.tokens')),
+            revoked: eb('download_token_daily.revoked', '+', eb.ref('excluded.revoked')),
+            exhausted: eb('download_token_daily.exhausted', '+', eb.ref('excluded.exhausted')),
+          })),
+        ),
+    );
+    return this.stateTemplate(v);
+  }
 }
+
+/** The counter bucket of a token (see migration 0006). */
+export function tokenBucket(t: { project_id: string; created_at: string; expires_at: string | null }): { project: string; day: string; hour: string } {
+  return { project: t.project_id, day: t.created_at.slice(0, 10), hour: t.expires_at ? t.expires_at.slice(0, 13) : NO_EXPIRY };
+}
+
+/** A template placeholder standing where the query takes a number. */
+const num = (placeholder: string): number => placeholder as unknown as number;

@@ -89,23 +89,31 @@ export class DownloadReports {
     const startDay = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - (days - 1)));
     const since = startDay.toISOString();
     const sinceDay = since.slice(0, 10);
-    // Token states in one pass over the window's tokens; downloads from the per-day counters.
-    const flag = (cond: (eb: ExpressionBuilder<Database, 'download_tokens'>) => ReturnType<ReturnType<DownloadReports['statusFilter']>>) =>
-      (eb: ExpressionBuilder<Database, 'download_tokens'>) => eb.fn.sum<number>(eb.case().when(cond(eb)).then(1).else(0).end());
+    // Token states from the per-day/expiry-hour counters; only tokens expiring this hour are read one
+    // by one (the hour's boundary is decided by the clock, not by a write). Downloads from per-day counters.
+    const hourNow = nowIso.slice(0, 13);
+    const hourStart = `${hourNow}:00:00.000Z`;
+    const hourEnd = new Date(Date.parse(hourStart) + 3_600_000).toISOString();
     const daily = () => this.db.selectFrom('download_daily').where('project_id', '=', project.id).where('day', '>=', sinceDay);
-    const [counts, top, perDayRows] = await Promise.all([
+    const [buckets, boundary, top, perDayRows] = await Promise.all([
+      this.db
+        .selectFrom('download_token_daily')
+        .where('project_id', '=', project.id)
+        .where('created_day', '>=', sinceDay)
+        .select((eb) => ['expiry_hour', eb.fn.sum<number>('tokens').as('tokens'), eb.fn.sum<number>('revoked').as('revoked'), eb.fn.sum<number>('exhausted').as('exhausted')])
+        .groupBy('expiry_hour')
+        .execute(),
       this.db
         .selectFrom('download_tokens')
         .where('project_id', '=', project.id)
+        .where('expires_at', '>=', hourStart)
+        .where('expires_at', '<', hourEnd)
         .where('created_at', '>=', since)
         .select((eb) => [
-          eb.fn.countAll<number>().as('total'),
-          flag(this.statusFilter('active', nowIso))(eb).as('active'),
-          flag(this.statusFilter('expired', nowIso))(eb).as('expired'),
-          flag(this.statusFilter('exhausted', nowIso))(eb).as('exhausted'),
-          flag(this.statusFilter('revoked', nowIso))(eb).as('revoked'),
+          eb.fn.sum<number>(eb.case().when(this.statusFilter('expired', nowIso)(eb)).then(1).else(0).end()).as('expired'),
+          eb.fn.sum<number>(eb.case().when(this.statusFilter('exhausted', nowIso)(eb)).then(1).else(0).end()).as('exhausted'),
         ])
-        .executeTakeFirstOrThrow(),
+        .executeTakeFirst(),
       daily()
         .select((eb) => ['asset_slug', eb.fn.sum<number>('downloads').as('n')])
         .groupBy('asset_slug')
@@ -118,13 +126,21 @@ export class DownloadReports {
         .groupBy('day')
         .execute(),
     ]);
+    let total = 0;
+    let revoked = 0;
+    let expired = Number(boundary?.expired ?? 0);
+    let exhausted = Number(boundary?.exhausted ?? 0);
+    for (const b of buckets) {
+      const t = Number(b.tokens);
+      const r = Number(b.revoked);
+      total += t;
+      revoked += r;
+      if (b.expiry_hour < hourNow) expired += t - r; // every unrevoked token of the bucket has expired
+      else if (b.expiry_hour > hourNow) exhausted += Number(b.exhausted); // none has expired yet
+    }
+    const active = total - revoked - expired - exhausted;
     const daily_ = perDayRows.map((r) => ({ d: r.day, n: Number(r.n) }));
     const downloads = daily_.reduce((a, r) => a + r.n, 0);
-    const total = Number(counts.total);
-    const active = Number(counts.active ?? 0);
-    const expired = Number(counts.expired ?? 0);
-    const exhausted = Number(counts.exhausted ?? 0);
-    const revoked = Number(counts.revoked ?? 0);
     const perDay = new Map(daily_.map((r) => [r.d, r.n]));
     const series: Array<{ date: string; downloads: number }> = [];
     for (let i = 0; i < days; i++) {

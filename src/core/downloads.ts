@@ -8,7 +8,7 @@ import { isWellFormedToken, mintToken, newId, sha256Hex, tokenDisplayPrefix, tok
 import type { Project } from './projects.js';
 import type { Db } from '../db/connect.js';
 import { GroupCommit } from '../db/sync.js';
-import { DownloadQueries } from './download-queries.js';
+import { DownloadQueries, tokenBucket } from './download-queries.js';
 import { DownloadReports } from './download-reports.js';
 import { classifyToken } from './download-state.js';
 export { classifyToken, type DownloadListItem, type TokenStatus } from './download-state.js';
@@ -210,7 +210,11 @@ export class DownloadService {
       grant_fp: null,
       grant_until: null,
     };
-    await this.db.insertInto('download_tokens').values(row).execute();
+    const counted = this.queries.stateCounts({ ...tokenBucket(row), tokens: 1, revoked: 0, exhausted: 0 });
+    await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('download_tokens').values(row).execute();
+      await tx.executeQuery(counted);
+    });
     return {
       token,
       token_id: row.id,
@@ -252,12 +256,16 @@ export class DownloadService {
     const event = (hit: DownloadTokenTable) =>
       this.queries.event({ project: hit.project_id, token: hit.id, asset: hit.asset_slug, at: nowIso, outcome: 'ok', ip: attempt.ip ?? null, visitor: attempt.visitorId ?? null, ua: attempt.userAgent ? attempt.userAgent.slice(0, 300) : null });
     const daily = (hit: DownloadTokenTable) => this.queries.daily({ project: hit.project_id, day: nowIso.slice(0, 10), asset: hit.asset_slug });
+    // The use that exhausts a token moves it to the exhausted counter (get-stats).
+    const usedUp = (hit: DownloadTokenTable) => (hit.max_uses > 0 && hit.use_count === hit.max_uses ? this.queries.stateCounts({ ...tokenBucket(hit), tokens: 0, revoked: 0, exhausted: 1 }) : undefined);
     // The use, its record and the day's counter commit together: use_count always equals the recorded downloads.
     const grouped = this.commits.run((all) => {
       const hit = all(update)[0];
       if (hit) {
         all(event(hit));
         all(daily(hit));
+        const u = usedUp(hit);
+        if (u) all(u);
       }
       return hit;
     });
@@ -268,6 +276,8 @@ export class DownloadService {
           if (hit) {
             await tx.executeQuery(event(hit));
             await tx.executeQuery(daily(hit));
+            const u = usedUp(hit);
+            if (u) await tx.executeQuery(u);
           }
           return hit;
         });
@@ -381,7 +391,21 @@ export class DownloadService {
     if (!row) throw tokenError('TOKEN_INVALID');
     if (row.revoked_at) return { token_id: row.id, revoked: true, revoked_at: row.revoked_at };
     const at = this.clock.now().toISOString();
-    await this.db.updateTable('download_tokens').set({ revoked_at: at }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
+    const revoked = await this.db.transaction().execute(async (tx) => {
+      const t = await tx
+        .updateTable('download_tokens')
+        .set({ revoked_at: at })
+        .where('id', '=', row.id)
+        .where('revoked_at', 'is', null)
+        .returning(['project_id', 'created_at', 'expires_at', 'max_uses', 'use_count'])
+        .executeTakeFirst();
+      if (!t) return undefined;
+      const wasExhausted = t.max_uses > 0 && t.use_count >= t.max_uses;
+      await tx.executeQuery(this.queries.stateCounts({ ...tokenBucket(t), tokens: 0, revoked: 1, exhausted: wasExhausted ? -1 : 0 }));
+      return t;
+    });
+    // Revoked meanwhile by another request: report that revocation (idempotent).
+    if (!revoked) return this.revoke(project, { token_id: row.id });
     return { token_id: row.id, revoked: true, revoked_at: at };
   }
 

@@ -2,11 +2,14 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Db } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
 
-/** Marks a site as changed, inside the write's own transaction, so other instances see it with the write. */
-export async function bumpGeneration(tx: Kysely<Database> | Transaction<Database>, projectId: string): Promise<void> {
+/**
+ * Marks a site as changed, inside the write's own transaction, so other instances see it with the write;
+ * `pagesAdded` (negative for deletes) keeps the project's page count with it.
+ */
+export async function bumpGeneration(tx: Kysely<Database> | Transaction<Database>, projectId: string, pagesAdded = 0): Promise<void> {
   await tx
     .updateTable('projects')
-    .set((eb) => ({ generation: eb('generation', '+', 1) }))
+    .set((eb) => (pagesAdded ? { generation: eb('generation', '+', 1), page_count: eb('page_count', '+', pagesAdded) } : { generation: eb('generation', '+', 1) }))
     .where('id', '=', projectId)
     .execute();
 }

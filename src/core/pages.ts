@@ -134,11 +134,12 @@ export class PageService {
         .selectFrom('pages')
         .select(['slug', 'meta', 'version', 'version_hash', 'size_bytes', 'created_at', 'updated_at'])
         .where('project_id', '=', project.id)
+        // Deferred join: the offset is walked in the (project_id, slug) index alone, and only the
+        // page's own rows are read (a plain OFFSET reads every skipped row on PostgreSQL).
+        .where('slug', 'in', (eb) => eb.selectFrom('pages').select('slug').where('project_id', '=', project.id).orderBy('slug').limit(limit).offset(offset))
         .orderBy('slug')
-        .limit(limit)
-        .offset(offset)
         .execute(),
-      this.db.selectFrom('pages').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', project.id).executeTakeFirstOrThrow(),
+      this.db.selectFrom('projects').select('page_count as n').where('id', '=', project.id).executeTakeFirstOrThrow(),
     ]);
     return { pages: rows.map((r) => this.summary(project, r)), total: Number(total.n) };
   }
@@ -208,7 +209,7 @@ export class PageService {
     const now = this.clock.now().toISOString();
     const out = await this.db.transaction().execute(async (tx) => {
       const r = await this.insertPage(tx, project, p, now);
-      await bumpGeneration(tx, project.id);
+      await bumpGeneration(tx, project.id, 1);
       return r;
     });
     this.bus.pageChanged(project.id, p.slug);
@@ -224,7 +225,7 @@ export class PageService {
     const pages = await this.db.transaction().execute(async (tx) => {
       const out: PageSummary[] = [];
       for (const [index, p] of prepared.entries()) out.push(await forItem('pages', index, () => this.insertPage(tx, project, p, now), ' Nothing was created.'));
-      await bumpGeneration(tx, project.id);
+      await bumpGeneration(tx, project.id, out.length);
       return out;
     });
     for (const p of prepared) this.bus.pageChanged(project.id, p.slug);
@@ -346,7 +347,7 @@ export class PageService {
       const page = await this.findRow(tx, project.id, slug);
       const v = await tx.deleteFrom('page_versions').where('page_id', '=', page.id).executeTakeFirst();
       await tx.deleteFrom('pages').where('id', '=', page.id).execute();
-      await bumpGeneration(tx, project.id);
+      await bumpGeneration(tx, project.id, -1);
       return Number(v.numDeletedRows);
     });
     this.bus.pageChanged(project.id, slug);

@@ -12,6 +12,7 @@ import {
   type Driver,
   type Migration as KyselyMigration,
   type MigrationProvider,
+  sql,
 } from 'kysely';
 import { MIGRATIONS } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -95,7 +96,11 @@ export async function migrate(db: Db): Promise<string[]> {
       return out;
     },
   };
-  const migrator = new Migrator({ db: db.kysely, provider });
+  // Kysely looks for its bookkeeping tables in every schema; name ours, so instances sharing one
+  // PostgreSQL database in different schemas (search_path) never see each other's.
+  const migrationTableSchema =
+    db.dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0]?.s : undefined;
+  const migrator = new Migrator({ db: db.kysely, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

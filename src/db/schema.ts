@@ -11,6 +11,8 @@ export interface ProjectTable {
   created_at: string;
   /** Bumped by every write to the site's pages or assets (cache invalidation across instances). */
   generation: Generated<number>;
+  /** Number of pages, kept with every page create/delete (migration 0007). */
+  page_count: Generated<number>;
 }
 
 export interface DownloadDailyTable {
@@ -19,6 +21,20 @@ export interface DownloadDailyTable {
   day: string;
   asset_slug: string;
   downloads: number;
+}
+
+/** Token-state counters per creation day and expiry hour (migration 0006), for get-stats. */
+export interface DownloadTokenDailyTable {
+  project_id: string;
+  /** YYYY-MM-DD, UTC, of created_at */
+  created_day: string;
+  /** YYYY-MM-DDTHH, UTC, of expires_at; 9999-12-31T23 for none */
+  expiry_hour: string;
+  tokens: number;
+  /** revoked tokens */
+  revoked: number;
+  /** tokens used up and not revoked (expired ones included: the expiry hour decides at read time) */
+  exhausted: number;
 }
 
 export interface RateLimitTable {
@@ -140,4 +156,5 @@ export interface Database {
   download_events: DownloadEventTable;
   rate_limits: RateLimitTable;
   download_daily: DownloadDailyTable;
+  download_token_daily: DownloadTokenDailyTable;
 }

@@ -1,6 +1,8 @@
 import { createReadStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { rebuildTokenCounters } from './migrations/0006-token-state-counters.js';
+import { rebuildPageCounts } from './migrations/0007-page-counts.js';
 import type { Db } from './connect.js';
 import type { Database } from './schema.js';
 
@@ -91,6 +93,9 @@ export async function importData(db: Db, file: string): Promise<Record<string, n
       batch.rows.push(decode(rec.row));
     }
     await flush();
+    // Derived from the tokens, so rebuilt rather than carried (exports of any version agree).
+    await rebuildTokenCounters(tx as unknown as Kysely<unknown>);
+    await rebuildPageCounts(tx as unknown as Kysely<unknown>);
     if (db.dialect === 'postgres') {
       await sql`select setval(pg_get_serial_sequence('download_events', 'id'), coalesce((select max(id) from download_events), 0) + 1, false)`.execute(tx);
     }

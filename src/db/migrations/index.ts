@@ -5,6 +5,8 @@ import * as m0002 from './0002-generation-rate-limits.js';
 import * as m0003 from './0003-version-deltas.js';
 import * as m0004 from './0004-download-stats.js';
 import * as m0005 from './0005-token-state-indexes.js';
+import * as m0006 from './0006-token-state-counters.js';
+import * as m0007 from './0007-page-counts.js';
 
 export interface Migration {
   name: string;
@@ -18,4 +20,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0003-version-deltas', up: m0003.up },
   { name: '0004-download-stats', up: m0004.up },
   { name: '0005-token-state-indexes', up: m0005.up },
+  { name: '0006-token-state-counters', up: m0006.up },
+  { name: '0007-page-counts', up: m0007.up },
 ];
