@@ -19,19 +19,38 @@ function cleanEnv(): Record<string, string> {
   return env;
 }
 
-async function latency(transport: Transport, tool: string, args: Record<string, unknown>, calls: number): Promise<number> {
-  const c = new Client({ name: 'bench', version: '1' });
-  await c.connect(transport);
-  for (let i = 0; i < 50; i++) await c.callTool({ name: tool, arguments: args });
-  const t: number[] = [];
-  for (let i = 0; i < calls; i++) {
-    const s = performance.now();
-    const r = await c.callTool({ name: tool, arguments: args });
-    t.push(performance.now() - s);
-    if (r.isError) throw new Error(`${tool} failed: ${JSON.stringify(r.content)}`);
+interface Target {
+  transport: Transport;
+  tool: string;
+  args: Record<string, unknown>;
+}
+
+/**
+ * p50 latency of one tool call on each target, measured in alternating blocks (sitepub, echo,
+ * sitepub, ...) so drift on a shared machine lands on both sides alike.
+ */
+async function latencies(targets: Target[], calls: number, blocks = 6): Promise<number[]> {
+  const clients: Client[] = [];
+  for (const t of targets) {
+    const c = new Client({ name: 'bench', version: '1' });
+    await c.connect(t.transport);
+    for (let i = 0; i < 100; i++) await c.callTool({ name: t.tool, arguments: t.args });
+    clients.push(c);
   }
-  await c.close();
-  return percentile(t, 50);
+  const samples: number[][] = targets.map(() => []);
+  const per = Math.ceil(calls / blocks);
+  for (let b = 0; b < blocks; b++) {
+    for (const [i, t] of targets.entries()) {
+      for (let k = 0; k < per; k++) {
+        const s = performance.now();
+        const r = await clients[i]!.callTool({ name: t.tool, arguments: t.args });
+        samples[i]!.push(performance.now() - s);
+        if (r.isError) throw new Error(`${t.tool} failed: ${JSON.stringify(r.content)}`);
+      }
+    }
+  }
+  for (const c of clients) await c.close();
+  return samples.map((t) => percentile(t, 50));
 }
 
 async function startup(command: string, args: string[]): Promise<number> {
@@ -63,10 +82,15 @@ export async function benchMcp(opts: { calls: number; startups: number }): Promi
     await setup.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--data', data], env: cleanEnv(), stderr: 'ignore' }));
     await setup.callTool({ name: 'pages_create', arguments: { slug: 'bench.html', content: page.toString() } });
     await setup.close();
-    const sStdio = await latency(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--data', data], env: cleanEnv(), stderr: 'ignore' }), 'pages_get', { slug: 'bench.html' }, opts.calls);
     // The echo answers with the same 10 KB of text pages_get returns, so both move the same payload back.
     const text = page.toString();
-    const eStdio = await latency(new StdioClientTransport({ command: process.execPath, args: [ECHO], env: cleanEnv(), stderr: 'ignore' }), 'echo', { text }, opts.calls);
+    const [sStdio = NaN, eStdio = NaN] = await latencies(
+      [
+        { transport: new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--data', data], env: cleanEnv(), stderr: 'ignore' }), tool: 'pages_get', args: { slug: 'bench.html' } },
+        { transport: new StdioClientTransport({ command: process.execPath, args: [ECHO], env: cleanEnv(), stderr: 'ignore' }), tool: 'echo', args: { text } },
+      ],
+      opts.calls,
+    );
     rows.push(row('MCP pages_get p50 over stdio', sStdio, eStdio, 1.2));
 
     // Streamable HTTP
@@ -77,8 +101,13 @@ export async function benchMcp(opts: { calls: number; startups: number }): Promi
     const token = tokenOut.match[1]!;
     const echoPort = await freePort('127.0.0.1');
     const echo = await startUntil(process.execPath, [ECHO, String(echoPort)], /ready/, cleanEnv());
-    const sHttp = await latency(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${sp.match[1]}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }), 'pages_get', { slug: 'bench.html' }, opts.calls);
-    const eHttp = await latency(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${echoPort}/mcp`)), 'echo', { text }, opts.calls);
+    const [sHttp = NaN, eHttp = NaN] = await latencies(
+      [
+        { transport: new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${sp.match[1]}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }), tool: 'pages_get', args: { slug: 'bench.html' } },
+        { transport: new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${echoPort}/mcp`)), tool: 'echo', args: { text } },
+      ],
+      opts.calls,
+    );
     rows.push(row('MCP pages_get p50 over Streamable HTTP', sHttp, eHttp, 1.2));
     sp.proc.kill();
     echo.proc.kill();

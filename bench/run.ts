@@ -25,7 +25,7 @@ const section = async (name: string, f: () => Promise<Row[]>): Promise<void> => 
   rows.push(...(await f()));
 };
 await section('serving', async () => (await benchServing({ rounds, seconds })).rows);
-await section('mcp', () => benchMcp({ calls: 500, startups: 7 }));
+await section('mcp', () => benchMcp({ calls: 3000, startups: 7 }));
 await section('versions', () => benchVersions());
 await section('scale', () => benchScale({ tokens: Number(process.env.BENCH_TOKENS ?? 1_000_000), events: Number(process.env.BENCH_EVENTS ?? 5_000_000), pages: Number(process.env.BENCH_PAGES ?? 100_000) }));
 console.log(printTable(rows));

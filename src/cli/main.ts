@@ -2,7 +2,6 @@
 import cluster from 'node:cluster';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { TOOLSETS, type Toolset } from '../../tools/index.js';
 import { ensureFirstProject, openCore, type FirstRun } from '../bootstrap.js';
 import { loadSettings, type Settings } from '../config.js';
@@ -12,6 +11,7 @@ import { migrate } from '../db/connect.js';
 import { exportData, importData } from '../db/transfer.js';
 import { createLogger } from '../log.js';
 import { createMcpServer } from '../mcp/server.js';
+import { StdioTransport } from '../mcp/wire.js';
 
 const HELP: Record<string, string> = {
   main: `sitepub: self-hosted website publishing for AI assistants
@@ -201,7 +201,7 @@ async function main(argv: string[]): Promise<number> {
     if (first) process.stderr.write(`sitepub: created project ${first.project.id}; site at ${first.project.url}/ (served by \`sitepub serve\`)\n`);
     const filter = { toolsets: parseToolsets(v.toolsets), readOnly: v['read-only'] ?? false };
     const server = createMcpServer(core, { actor: LOCAL_ACTOR, defaultProjectId: settings.defaultProject, filter, logger });
-    await server.connect(new StdioServerTransport());
+    await server.connect(new StdioTransport());
     process.stderr.write('sitepub MCP server running on stdio\n');
     const stop = async () => {
       await server.close();

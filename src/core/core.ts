@@ -46,7 +46,7 @@ export class Core {
     this.urls = o.urls;
     this.limits = { ...DEFAULT_LIMITS, ...o.limits };
     const k = o.db.kysely;
-    this.projects = new ProjectService(k, this.clock, this.urls);
+    this.projects = new ProjectService(k, this.clock, this.urls, o.db);
     this.pages = new PageService(k, this.clock, this.urls, this.limits, this.bus, o.db);
     this.assets = new AssetService(k, this.clock, this.urls, this.limits, this.bus, o.db, o.fetchPolicy);
     this.limiter = new DbRateLimiter(k, this.clock, o.rateLimit);

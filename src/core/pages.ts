@@ -1,11 +1,12 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { CompiledQuery, Kysely, Selectable, Transaction } from 'kysely';
 import type { Db as SqlDb } from '../db/connect.js';
 import type { Database, PageTable, PageVersionTable } from '../db/schema.js';
-import { syncRead } from '../db/sync.js';
+import { syncRead, template } from '../db/sync.js';
 import type { Clock } from './clock.js';
 import { sitePathUrl, type Limits, type UrlConfig } from './config.js';
 import { SitepubError, invalid, notFound } from './errors.js';
 import type { ChangeBus } from './events.js';
+import { tagAnswer } from './answer-tag.js';
 import { bumpGeneration } from './generation.js';
 import { newId, sha256Hex } from './ids.js';
 import { applyPatches, type PatchOperation } from './patch.js';
@@ -144,11 +145,14 @@ export class PageService {
     return { pages: rows.map((r) => this.summary(project, r)), total: Number(total.n) };
   }
 
+  private getQuery?: ReturnType<typeof template<'project' | 'slug'>>;
+
   async get(project: Project, rawSlug: string, includeVersion = false): Promise<PageDetail> {
     const slug = normalizeSlug(rawSlug);
-    // Reads outside a transaction take the prepared-statement path on SQLite.
-    const q = this.db.selectFrom('pages').selectAll().where('project_id', '=', project.id).where('slug', '=', slug);
-    const row = (syncRead(this.sqlDb, q.compile()) ?? (await q.execute()))[0];
+    // Compiled once; outside a transaction it takes the prepared-statement path on SQLite.
+    this.getQuery ??= template(['project', 'slug'], (p) => this.db.selectFrom('pages').selectAll().where('project_id', '=', p.project).where('slug', '=', p.slug));
+    const q = this.getQuery({ project: project.id, slug }) as CompiledQuery<PageTable>;
+    const row = (syncRead(this.sqlDb, q) ?? (await this.db.executeQuery(q)).rows)[0];
     if (!row) throw notFound(`Page "${slug}"`, { slug, hint: 'Call pages_list to see the existing slugs.' });
     const out: PageDetail = {
       slug,
@@ -163,7 +167,7 @@ export class PageService {
       out.version = row.version;
       out.version_hash = row.version_hash;
     }
-    return out;
+    return tagAnswer(out, `${row.id}|${row.version}|${row.updated_at}|${includeVersion ? 1 : 0}|${out.url}`);
   }
 
   /** Validates a batch up front so a bulk create fails before anything is written. */

@@ -1,4 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
+import type { Db } from '../db/connect.js';
+import { syncRead } from '../db/sync.js';
 import type { Database, ProjectTable } from '../db/schema.js';
 import type { Clock } from './clock.js';
 import { siteUrl, type UrlConfig } from './config.js';
@@ -47,7 +49,11 @@ export class ProjectService {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly urls: UrlConfig,
+    private readonly sqlDb?: Db,
   ) {}
+
+  /** Compiled once: authorize() lists projects on every call that names none (stdio). */
+  private listQuery?: CompiledQuery<Pick<ProjectTable, 'id' | 'name' | 'subdomain' | 'created_at'>>;
 
   private toProject(row: Pick<ProjectTable, 'id' | 'name' | 'subdomain' | 'created_at'>): Project {
     const p: Project = {
@@ -78,7 +84,8 @@ export class ProjectService {
   }
 
   async list(): Promise<Project[]> {
-    const rows = await this.db.selectFrom('projects').select(['id', 'name', 'subdomain', 'created_at']).orderBy('created_at').orderBy('id').execute();
+    const q = (this.listQuery ??= this.db.selectFrom('projects').select(['id', 'name', 'subdomain', 'created_at']).orderBy('created_at').orderBy('id').compile());
+    const rows = (this.sqlDb && syncRead(this.sqlDb, q)) || (await this.db.executeQuery(q)).rows;
     return rows.map((r) => this.toProject(r));
   }
 

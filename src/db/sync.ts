@@ -1,7 +1,9 @@
 import type { CompiledQuery } from 'kysely';
 import type { Db } from './connect.js';
 
-type Statement = { all(...params: unknown[]): unknown[]; run(...params: unknown[]): unknown };
+type Statement = { reader: boolean; all(...params: unknown[]): unknown[]; run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint } };
+/** Distinct SQL texts kept prepared per handle; past this the cache starts over (bulk IN lists vary). */
+const MAX_STATEMENTS = 1000;
 const cache = new WeakMap<object, Map<string, Statement>>();
 const runners = new WeakMap<object, { (f: () => unknown): unknown; immediate(f: () => unknown): unknown }>();
 
@@ -12,11 +14,14 @@ const runners = new WeakMap<object, { (f: () => unknown): unknown; immediate(f: 
  * not possible (PostgreSQL, or an async transaction is open on the connection); callers then use
  * the ordinary async path.
  */
-function statement(sqlite: NonNullable<Db['sqlite']>, sql: string): Statement {
+export function statement(sqlite: NonNullable<Db['sqlite']>, sql: string): Statement {
   let stmts = cache.get(sqlite);
   if (!stmts) cache.set(sqlite, (stmts = new Map()));
   let st = stmts.get(sql);
-  if (!st) stmts.set(sql, (st = sqlite.prepare(sql) as unknown as Statement));
+  if (!st) {
+    if (stmts.size >= MAX_STATEMENTS) stmts.clear();
+    stmts.set(sql, (st = sqlite.prepare(sql) as unknown as Statement));
+  }
   return st;
 }
 

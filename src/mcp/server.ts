@@ -1,5 +1,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, SetLevelRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import type * as z from 'zod';
 import { selectTools, type ToolFilter } from '../../tools/index.js';
 import type { Core } from '../core/core.js';
@@ -8,8 +10,15 @@ import type { Actor } from '../core/projects.js';
 import { silentLogger, type Logger } from '../log.js';
 import { catalogFor } from './catalog.js';
 import { SERVER_INSTRUCTIONS } from './instructions.js';
+import { answerTag } from '../core/answer-tag.js';
+import { ResultCache } from './result-cache.js';
+import { resultJson, withJson } from './wire.js';
 import { registerPrompts } from './prompts.js';
 import { assetUri, pageUri, registerResources } from './resources.js';
+
+let sharedValidator: AjvJsonSchemaValidator | undefined;
+/** Results of tagged answers (pages_get), shared by every server of the process, at most 16 MB of JSON. */
+const results = new ResultCache<CallToolResult>(16 * 2 ** 20);
 
 export const SERVER_INFO = { name: 'sitepub', title: 'sitepub', version: '0.1.0' };
 
@@ -41,13 +50,18 @@ export function createMcpServer(core: Core, session: McpSession): Server {
   const catalog = catalogFor(selectTools({ ...session.filter, readOnly }));
   const log = session.logger ?? silentLogger;
   const server = new Server(SERVER_INFO, {
+    // Stateless HTTP builds a server per request: share one validator instead of a new Ajv each time.
+    jsonSchemaValidator: (sharedValidator ??= new AjvJsonSchemaValidator()),
     capabilities: { tools: { listChanged: false }, resources: { listChanged: false }, prompts: { listChanged: false }, completions: {}, logging: {} },
     instructions: SERVER_INSTRUCTIONS,
   });
 
   server.setRequestHandler(ListToolsRequestSchema, () => catalog.listing);
 
-  server.setRequestHandler(CallToolRequestSchema, async (req): Promise<CallToolResult> => {
+  // Registered through the Protocol base: the request is still parsed against CallToolRequestSchema,
+  // but the Server subclass's wrapper would parse it a second time and copy every result through
+  // CallToolResultSchema, although each result here is built from schema-checked data.
+  const onCall = async (req: z.infer<typeof CallToolRequestSchema>): Promise<CallToolResult> => {
     const def = catalog.byName.get(req.params.name);
     if (!def) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}. Call tools/list to see the available tools.`);
     const started = performance.now();
@@ -56,20 +70,31 @@ export function createMcpServer(core: Core, session: McpSession): Server {
       if (!parsed.success) throw new SitepubError('VALIDATION_ERROR', `Invalid arguments for ${def.name}: ${zodMessage(parsed.error)}`);
       const args = parsed.data as { project_id?: string };
       const project = await core.projects.authorize(session.actor, args.project_id, session.defaultProjectId, !def.annotations.readOnlyHint);
-      const data = def.output.parse(await def.handler({ core, project, client: session.client ?? 'local' }, args)) as Record<string, unknown>;
+      const answer = await def.handler({ core, project, client: session.client ?? 'local' }, args);
       log.debug({ tool: def.name, ms: Math.round(performance.now() - started) }, 'tool ok');
-      const content: CallToolResult['content'] = [{ type: 'text', text: JSON.stringify(data) }];
+      // An answer equal to one already sent (same tag: same row version, same URL) reuses its result.
+      const tag = answerTag(answer);
+      const cacheKey = tag === undefined ? undefined : `${def.name}\u0000${tag}`;
+      const hit = cacheKey === undefined ? undefined : results.get(cacheKey);
+      if (hit) return hit;
+      const data = def.output.parse(answer) as Record<string, unknown>;
+      const text = JSON.stringify(data);
+      const content: CallToolResult['content'] = [{ type: 'text', text }];
       for (const l of def.links?.(data) ?? []) {
         const uri = l.kind === 'pages' ? pageUri(project.id, l.slug) : assetUri(project.id, l.slug);
         content.push({ type: 'resource_link', uri, name: l.slug, ...(l.title ? { title: l.title } : {}), mimeType: l.mimeType });
       }
-      return { content, structuredContent: data };
+      const json = resultJson(content, text);
+      const result = withJson({ content, structuredContent: data }, json);
+      if (cacheKey !== undefined) results.set(cacheKey, result, json.length);
+      return result;
     } catch (e) {
       if (!(e instanceof SitepubError)) log.error({ tool: def.name, err: e }, 'tool failed');
       else log.info({ tool: def.name, error: e.type, ms: Math.round(performance.now() - started) }, 'tool refused');
       return errorResult(e);
     }
-  });
+  };
+  Protocol.prototype.setRequestHandler.call(server, CallToolRequestSchema, onCall as never);
 
   registerResources(server, core, session.actor, session.defaultProjectId);
   registerPrompts(server);
