@@ -27,7 +27,7 @@ export async function freePort(host: string): Promise<number> {
 /** Starts the HTTP platform. Port 0 picks a free port first, so URLs are known before listening. */
 export async function startHttp(core: Core, settings: Settings, logger: Logger, mcpFilter?: ToolFilter, crossInstance?: boolean): Promise<RunningServer> {
   const port = settings.port === 0 ? await freePort(settings.host) : settings.port;
-  const { listener } = createApp({
+  const { listener, cache } = createApp({
     core,
     logger,
     options: {
@@ -49,6 +49,7 @@ export async function startHttp(core: Core, settings: Settings, logger: Logger, 
     url: `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
+        cache.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

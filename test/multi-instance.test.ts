@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PostgresDialect } from 'kysely';
@@ -14,6 +14,7 @@ import { migrate, openDb, type Db } from '../src/db/connect.js';
 import { createApp } from '../src/http/app.js';
 import { DEFAULT_MAX_BODY } from '../src/http/context.js';
 import { silentLogger } from '../src/log.js';
+import { freePort } from '../src/server.js';
 import { REAL_PG_URL } from './dialects.js';
 import { b64, PDF_MIN } from './helpers.js';
 
@@ -55,14 +56,50 @@ async function twoInstances(kind: 'sqlite-file' | 'postgres'): Promise<{ a: Core
   };
 }
 
+/** A request from another process reaches this one in a later turn of its event loop. */
+const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 function appOf(core: Core) {
   const { app } = createApp({
     core,
     logger: silentLogger,
     options: { allowedHosts: new Set(['127.0.0.1']), allowedOrigins: new Set(), trustProxy: true, maxBodyBytes: DEFAULT_MAX_BODY, crossInstance: true },
   });
-  return async (p: string, host: string, headers: Record<string, string> = {}): Promise<Response> => app.request(`http://${host}${p}`, { headers: { host, ...headers } });
+  return async (p: string, host: string, headers: Record<string, string> = {}): Promise<Response> => {
+    await nextTurn();
+    return app.request(`http://${host}${p}`, { headers: { host, ...headers } });
+  };
 }
+
+describe('a site cache on a SQLite file, without crossInstance', () => {
+  let a: Core;
+  let b: Core;
+  let cleanup: () => Promise<void>;
+  beforeAll(async () => {
+    ({ a, b, cleanup } = await twoInstances('sqlite-file'));
+  });
+  afterAll(() => cleanup());
+
+  it('a change that never signalled (an import, a hand edit) is dropped by the generation audit', async () => {
+    const project = await a.projects.create({ name: 'Hand', subdomain: 'hand' });
+    await a.pages.create(project, { slug: 'index.html', content: 'before' });
+    const { app, cache } = createApp({ core: b, logger: silentLogger, options: { allowedHosts: new Set(['127.0.0.1']), allowedOrigins: new Set(), trustProxy: true, maxBodyBytes: DEFAULT_MAX_BODY } });
+    const site = async () => {
+      await nextTurn();
+      return (await app.request('http://hand.localhost:8787/', { headers: { host: 'hand.localhost:8787' } })).text();
+    };
+    try {
+      expect(await site()).toBe('before');
+      a.db.sqlite!.prepare("update pages set content = 'edited' where project_id = ?").run(project.id);
+      a.db.sqlite!.prepare('update projects set generation = generation + 1 where id = ?').run(project.id);
+      expect(await site()).toBe('before'); // no signal: the cache does not know yet
+      cache.auditGenerations(); // what the timer does every few seconds
+      expect(await site()).toBe('edited');
+    } finally {
+      cache.close();
+    }
+  });
+});
 
 const KINDS = REAL_PG_URL ? (['sqlite-file', 'postgres'] as const) : (['sqlite-file'] as const);
 
@@ -226,5 +263,86 @@ describe.skipIf(!REAL_PG_URL)('two sitepub serve processes on PostgreSQL', () =>
     expect(statuses.filter((s) => s === 200)).toHaveLength(7);
     const list = await api(p1, 'GET', `/iapi/project/${projectId}/file-downloads/list-downloads`);
     expect((list.json.data.downloads as Array<{ use_count: number }>)[0]!.use_count).toBe(7);
+  });
+});
+
+// Real processes on one SQLite data folder: `serve --workers 2` (two workers behind one port) and a
+// second `serve` beside it, as with `sitepub mcp` writing next to `sitepub serve`. Every write is
+// answered before the next read is sent, so each read must show it, whichever process answers.
+describe('sitepub serve processes on one SQLite data folder', () => {
+  const CLI = path.resolve('dist/sitepub.mjs');
+  let dir = '';
+  const procs: ChildProcess[] = [];
+  let token = '';
+  let projectId = '';
+  let cluster = 0;
+  let single = 0;
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+
+  const call = (port: number, method: string, p: string, body?: unknown, host = '127.0.0.1'): Promise<{ status: number; body: string }> =>
+    new Promise((resolve, reject) => {
+      const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+      const r = request(
+        { host: '127.0.0.1', port, path: p, method, agent, headers: { host, authorization: `Bearer ${token}`, ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      r.on('error', reject);
+      r.end(data);
+    });
+
+  async function start(args: string[], ready: RegExp): Promise<string> {
+    const env: NodeJS.ProcessEnv = { ...process.env, SITEPUB_LOG_LEVEL: 'warn' };
+    for (const k of ['DATABASE_URL', 'PORT', 'HOST', 'SITEPUB_DATA', 'SITEPUB_PUBLIC_URL', 'SITEPUB_SITE_DOMAIN', 'SITEPUB_PROJECT', 'SITEPUB_WORKERS']) delete env[k];
+    const proc = spawn(process.execPath, [CLI, 'serve', '--data', dir, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    procs.push(proc);
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no start: ${out}`)), 20_000);
+      const onData = (d: Buffer): void => {
+        out += d.toString();
+        if (ready.test(out)) {
+          clearTimeout(t);
+          resolve();
+        }
+      };
+      proc.stdout!.on('data', onData);
+      proc.stderr!.on('data', onData);
+    });
+    return out;
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'sitepub-sqlite-procs-'));
+    cluster = await freePort('127.0.0.1');
+    const out = await start(['--port', String(cluster), '--workers', '2'], /listening on .* with 2 workers/);
+    token = /Token:\s+(spp_\S+)/.exec(out)![1]!;
+    projectId = /Project:\s+(prj_\S+)/.exec(out)![1]!;
+    single = await freePort('127.0.0.1');
+    await start(['--port', String(single)], /listening on/);
+  });
+  afterAll(async () => {
+    agent.destroy();
+    for (const p of procs) p.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('every read after an answered write shows it, on every worker and process', async () => {
+    const site = (port: number) => call(port, 'GET', '/', undefined, `mysite.localhost:${port}`);
+    expect((await call(cluster, 'POST', `/papi/project/${projectId}/pages`, { slug: 'index.html', content: 'v0' })).status).toBe(201);
+    for (let i = 1; i <= 40; i++) {
+      const writer = i % 3 === 0 ? single : cluster;
+      const w = await call(writer, 'PUT', `/papi/project/${projectId}/pages/index.html`, { content: `v${i}` });
+      expect(w.status, w.body).toBe(200);
+      // Several reads on each side: with keep-alive sockets they land on both workers.
+      const reads = await Promise.all([site(cluster), site(cluster), site(cluster), site(single), site(single)]);
+      expect(reads.map((r) => r.body)).toEqual(Array(5).fill(`v${i}`));
+    }
+    expect((await call(single, 'DELETE', `/papi/project/${projectId}/pages/index.html`)).status).toBe(200);
+    expect((await site(cluster)).status).toBe(404);
   });
 });

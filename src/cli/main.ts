@@ -146,9 +146,13 @@ async function main(argv: string[]): Promise<number> {
     if (cluster.isWorker) {
       // A worker of `serve --workers N`: the primary already migrated; caches check the shared generation.
       const core = await openCore(settings, { migrate: false });
-      await startHttp(core, settings, logger, filter, true);
-      // A worker never outlives its primary.
+      const server = await startHttp(core, settings, logger, filter, true);
+      // A worker never outlives its primary; on SIGTERM it stops accepting and exits cleanly.
       process.once('disconnect', () => process.exit(0));
+      process.once('SIGTERM', () => {
+        setTimeout(() => process.exit(0), 300).unref();
+        void server.close().then(() => core.close()).finally(() => process.exit(0));
+      });
       process.send?.('listening');
       return -1;
     }

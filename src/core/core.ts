@@ -46,6 +46,9 @@ export class Core {
     this.urls = o.urls;
     this.limits = { ...DEFAULT_LIMITS, ...o.limits };
     const k = o.db.kysely;
+    // Other processes on the same SQLite file learn of each committed change before it is answered.
+    const signal = o.db.changes;
+    if (signal) this.bus.on(() => signal.bump());
     this.projects = new ProjectService(k, this.clock, this.urls, o.db);
     this.pages = new PageService(k, this.clock, this.urls, this.limits, this.bus, o.db);
     this.assets = new AssetService(k, this.clock, this.urls, this.limits, this.bus, o.db, o.fetchPolicy);

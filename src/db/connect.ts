@@ -15,6 +15,7 @@ import {
   type QueryResult,
   sql,
 } from 'kysely';
+import { ChangeSignal } from './change-signal.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { statement } from './sync.js';
 import type { Database } from './schema.js';
@@ -26,6 +27,8 @@ export interface Db {
   readonly dialect: Dialect;
   /** The raw SQLite handle, for the few hot-path reads that use a prepared statement directly. */
   readonly sqlite?: SQLite.Database;
+  /** SQLite in a data folder: the cross-process change signal beside the database file. */
+  readonly changes?: ChangeSignal;
   close(): Promise<void>;
 }
 
@@ -109,7 +112,18 @@ export function openDb(options: OpenOptions): Db {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) });
-  return { kysely, dialect: 'sqlite', sqlite, close: () => kysely.destroy() };
+  if (file === ':memory:') return { kysely, dialect: 'sqlite', sqlite, close: () => kysely.destroy() };
+  const changes = new ChangeSignal(path.join(dataDir, 'sitepub.changes'));
+  return {
+    kysely,
+    dialect: 'sqlite',
+    sqlite,
+    changes,
+    close: async () => {
+      await kysely.destroy();
+      changes.close();
+    },
+  };
 }
 
 /** Applies pending migrations. Kysely's migrator takes a lock, so several instances may start at once. */

@@ -25,29 +25,87 @@ const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; s
 const enc = new TextEncoder();
 
 /**
- * What each site serves, by project and request path. Every entry carries the site generation it
- * was built at and is used only while the site is still at that generation: invalidation is exact
- * (no TTL). The generation comes from this process's writes, or, when several instances share the
- * database, from the database itself (one indexed read per request).
+ * What each site serves, by project and request path. Every entry carries the generation it was
+ * built at and is used only while that generation is current: invalidation is exact (no TTL).
+ * Generations come from, in order of preference:
+ * - SQLite in a data folder: the change signal file (one pread per request), which every process
+ *   on the database rewrites after each committed change, so `serve --workers N` and a `sitepub mcp`
+ *   beside `serve` see each other's writes at once; a check of the database's own per-site
+ *   generation every few seconds covers writers that never signalled (a crash between commit and
+ *   signal, an import, a hand edit);
+ * - several instances on PostgreSQL: the site's generation in the database (one indexed read);
+ * - otherwise (one process, in-memory database): this process's own writes.
  */
 export class SiteCache {
-  private readonly projects = new Map<string, { gen: number; entries: Map<string, Entry> }>();
+  private readonly projects = new Map<string, { gen: number; dbGen: number; entries: Map<string, Entry> }>();
   private readonly localGen = new Map<string, number>();
   private bytes = 0;
+  private lastSignal = -1;
+  private epoch = 0;
+  private turnEpoch = -1;
+  private readonly endTurn = (): void => {
+    this.turnEpoch = -1;
+  };
+  private readonly audit?: ReturnType<typeof setInterval>;
 
   constructor(
     private readonly core: Core,
     private readonly crossInstance: boolean,
     private readonly maxBytes = 64 * 1024 * 1024,
+    auditMs = 3000,
   ) {
     core.bus.on((projectId) => {
       this.localGen.set(projectId, (this.localGen.get(projectId) ?? 0) + 1);
       this.drop(projectId);
     });
+    if (core.db.changes) {
+      this.audit = setInterval(() => this.auditGenerations(), auditMs);
+      this.audit.unref();
+    }
   }
 
   generation(projectId: string): number | Promise<number> {
+    const signal = this.core.db.changes;
+    if (signal) {
+      // Read once per turn of the event loop (a pread per request cost a fifth of the 10 KB page
+      // rate with two workers). Still exact for every request sent after a write was answered: the
+      // request's bytes arrived before this turn's poll returned, so after the writer had signalled,
+      // and the signal is read after that poll. (Left out: an HTTP/1.1 pipelined request queued on a
+      // connection already ready for an earlier request; browsers do not pipeline.)
+      if (this.turnEpoch >= 0) return this.turnEpoch;
+      setImmediate(this.endTurn);
+      const v = signal.read();
+      if (v !== this.lastSignal) {
+        this.lastSignal = v;
+        this.epoch++;
+      }
+      this.turnEpoch = this.epoch;
+      return this.epoch;
+    }
     return this.crossInstance ? readGeneration(this.core.db, projectId) : (this.localGen.get(projectId) ?? 0);
+  }
+
+  /** The site's generation in the database as a fill begins (signal mode), for the audit. */
+  dbGenerationBeforeFill(projectId: string): number {
+    const g = this.core.db.changes ? readGeneration(this.core.db, projectId) : -1;
+    return typeof g === 'number' ? g : -1;
+  }
+
+  /** Drops sites whose database generation moved without a signal (see the class comment). */
+  auditGenerations(): void {
+    try {
+      for (const [id, p] of this.projects) {
+        if (readGeneration(this.core.db, id) !== p.dbGen) this.drop(id);
+      }
+    } catch {
+      // The database was closed under a cache nobody closed: nothing left to audit.
+      this.clear();
+      this.close();
+    }
+  }
+
+  close(): void {
+    if (this.audit) clearInterval(this.audit);
   }
 
   get(projectId: string, gen: number, path: string): Entry | undefined {
@@ -55,13 +113,16 @@ export class SiteCache {
     return p && p.gen === gen ? p.entries.get(path) : undefined;
   }
 
-  set(projectId: string, gen: number, path: string, e: Entry): void {
+  /** `dbGen` is the database generation read before the entry's content was. */
+  set(projectId: string, gen: number, path: string, e: Entry, dbGen = this.dbGenerationBeforeFill(projectId)): void {
     if (e.body.byteLength > this.maxBytes / 8) return;
     let p = this.projects.get(projectId);
     if (p && p.gen > gen) return;
     if (!p || p.gen < gen) {
       this.drop(projectId);
-      this.projects.set(projectId, (p = { gen, entries: new Map() }));
+      this.projects.set(projectId, (p = { gen, dbGen, entries: new Map() }));
+    } else if (dbGen !== p.dbGen) {
+      p.dbGen = Math.min(p.dbGen, dbGen); // the audit then drops the site unless both are current
     }
     p.entries.set(path, e);
     this.bytes += e.body.byteLength;
@@ -174,9 +235,10 @@ async function slowReply(core: Core, cache: SiteCache, subdomain: string, method
   const gen = typeof g === 'number' ? g : await g;
   let entry = cache.get(project.id, gen, rawPath);
   if (!entry) {
+    const dbGen = cache.dbGenerationBeforeFill(project.id);
     const path = decodePath(rawPath);
     entry = path === null ? { status: 404, body: enc.encode(notFoundHtml(project)), contentType: 'text/html; charset=utf-8', etag: '', svg: false } : await resolve(core, project, path);
-    cache.set(project.id, gen, rawPath, entry);
+    cache.set(project.id, gen, rawPath, entry, dbGen);
   }
   return reply(entry, method, ifNoneMatch);
 }
