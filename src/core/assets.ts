@@ -1,7 +1,7 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import type { Db as SqlDb } from '../db/connect.js';
 import type { AssetTable, Database } from '../db/schema.js';
-import { syncRead } from '../db/sync.js';
+import { syncRead, template } from '../db/sync.js';
 import { assetKindForSlug, decodeBase64Strict, verifyAssetBytes } from './asset-types.js';
 import type { Clock } from './clock.js';
 import { sitePathUrl, type Limits, type UrlConfig } from './config.js';
@@ -228,9 +228,13 @@ export class AssetService {
    * Hot path for sites and download links: metadata and bytes of one asset. Bytes are cached by
    * their sha256, which can never go stale (a new content is a new key).
    */
+  private contentQuery?: ReturnType<typeof template<'project' | 'slug'>>;
+
   async content(projectId: string, slug: string): Promise<{ row: AssetTable; data: Buffer } | undefined> {
-    const q = this.db.selectFrom('assets').selectAll().where('project_id', '=', projectId).where('slug', '=', slug);
-    const row = (syncRead(this.sqlDb, q.compile()) ?? (await q.execute()))[0];
+    // Compiled once: every download and every uncached site asset asks this.
+    this.contentQuery ??= template(['project', 'slug'], (p) => this.db.selectFrom('assets').selectAll().where('project_id', '=', p.project).where('slug', '=', p.slug));
+    const q = this.contentQuery({ project: projectId, slug }) as CompiledQuery<AssetTable>;
+    const row = (syncRead(this.sqlDb, q) ?? (await this.db.executeQuery(q)).rows)[0];
     if (!row) return undefined;
     let data = this.blobs.get(row.sha256);
     if (!data) {

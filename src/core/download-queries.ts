@@ -9,9 +9,14 @@ export class DownloadQueries {
 
   private readonly consumeQueries = new Map<string, ReturnType<typeof template>>();
 
-  /** The conditional UPDATE ... RETURNING for one combination of options, compiled once. */
-  consume(shape: string): ReturnType<typeof template> {
-    let t = this.consumeQueries.get(shape);
+  /**
+   * The conditional UPDATE for one combination of options, compiled once: with RETURNING, or, for
+   * SQLite's group commit (`plain`), without (RETURNING costs SQLite an ephemeral table, more than
+   * the update itself; the row is then read by hash in the same transaction, see tokenByHash).
+   */
+  consume(shape: string, plain = false): ReturnType<typeof template> {
+    const key = plain ? `${shape}:plain` : shape;
+    let t = this.consumeQueries.get(key);
     if (t) return t;
     const grant = shape.includes('g');
     const keys = ['now', 'hash', ...(grant ? ['fp', 'until'] : []), ...(shape.includes('v') ? ['visitor'] : []), ...(shape.includes('p') ? ['project'] : [])] as Array<'now' | 'hash' | 'fp' | 'until' | 'visitor' | 'project'>;
@@ -26,10 +31,17 @@ export class DownloadQueries {
         .where((eb) => (shape.includes('v') ? eb.or([eb('visitor_id', 'is', null), eb('visitor_id', '=', p.visitor)]) : eb('visitor_id', 'is', null)));
       if (shape.includes('p')) q = q.where('project_id', '=', p.project);
       if (shape.includes('d')) q = q.where('confirm', '=', 0);
-      return q.returningAll();
+      return plain ? q : q.returningAll();
     });
-    this.consumeQueries.set(shape, t);
+    this.consumeQueries.set(key, t);
     return t;
+  }
+
+  private byHashTemplate?: ReturnType<typeof template<'hash'>>;
+  /** A token row by its hash (after a plain consume changed it, in the same transaction). */
+  tokenByHash(hash: string): CompiledQuery<unknown> {
+    this.byHashTemplate ??= template(['hash'], (p) => this.db.selectFrom('download_tokens').selectAll().where('token_hash', '=', p.hash));
+    return this.byHashTemplate({ hash });
   }
 
   private eventTemplate?: ReturnType<typeof template<'project' | 'token' | 'asset' | 'at' | 'outcome' | 'ip' | 'visitor' | 'ua'>>;

@@ -245,22 +245,22 @@ export class DownloadService {
     const hash = tokenHash(rawToken);
     const visitor = attempt.visitorId ?? null;
     const shape = `${opts.grantFp ? 'g' : ''}${visitor === null ? '' : 'v'}${opts.projectId ? 'p' : ''}${opts.direct ? 'd' : ''}`;
-    const update = this.queries.consume(shape)({
+    const values = {
       now: nowIso,
       hash,
       visitor: visitor ?? '',
       project: opts.projectId ?? '',
       fp: opts.grantFp ?? '',
       until: new Date(now.getTime() + GRANT_MS).toISOString(),
-    }) as CompiledQuery<DownloadTokenTable>;
+    };
     const event = (hit: DownloadTokenTable) =>
       this.queries.event({ project: hit.project_id, token: hit.id, asset: hit.asset_slug, at: nowIso, outcome: 'ok', ip: attempt.ip ?? null, visitor: attempt.visitorId ?? null, ua: attempt.userAgent ? attempt.userAgent.slice(0, 300) : null });
     const daily = (hit: DownloadTokenTable) => this.queries.daily({ project: hit.project_id, day: nowIso.slice(0, 10), asset: hit.asset_slug });
     // The use that exhausts a token moves it to the exhausted counter (get-stats).
     const usedUp = (hit: DownloadTokenTable) => (hit.max_uses > 0 && hit.use_count === hit.max_uses ? this.queries.stateCounts({ ...tokenBucket(hit), tokens: 0, revoked: 0, exhausted: 1 }) : undefined);
     // The use, its record and the day's counter commit together: use_count always equals the recorded downloads.
-    const grouped = this.commits.run((all) => {
-      const hit = all(update)[0];
+    const grouped = this.commits.run((all, run) => {
+      const hit = run(this.queries.consume(shape, true)(values)) === 1 ? all(this.queries.tokenByHash(hash) as CompiledQuery<DownloadTokenTable>)[0] : undefined;
       if (hit) {
         all(event(hit));
         all(daily(hit));
@@ -272,7 +272,7 @@ export class DownloadService {
     const row = grouped
       ? await grouped
       : await this.db.transaction().execute(async (tx) => {
-          const hit = (await tx.executeQuery(update)).rows[0];
+          const hit = (await tx.executeQuery(this.queries.consume(shape)(values) as CompiledQuery<DownloadTokenTable>)).rows[0];
           if (hit) {
             await tx.executeQuery(event(hit));
             await tx.executeQuery(daily(hit));

@@ -31,18 +31,24 @@ export function syncRead<R>(db: Db, q: CompiledQuery<R>): R[] | undefined {
   return statement(db.sqlite, q.sql).all(...(q.parameters as unknown[])) as R[];
 }
 
-export function syncTransaction<T>(db: Db, fn: (all: <R>(q: CompiledQuery<R>) => R[]) => T): { value: T } | undefined {
+/** Runs a statement inside syncTransaction: rows of a reader, [] for a writer. */
+export type All = <R>(q: CompiledQuery<R>) => R[];
+/** Runs a writing statement inside syncTransaction: how many rows it changed. */
+export type Run = (q: CompiledQuery<unknown>) => number;
+
+export function syncTransaction<T>(db: Db, fn: (all: All, run: Run) => T): { value: T } | undefined {
   const sqlite = db.sqlite;
   if (!sqlite || sqlite.inTransaction) return undefined;
   const all = <R>(q: CompiledQuery<R>): R[] => {
     const st = statement(sqlite, q.sql);
     const params = q.parameters as unknown[];
-    return (st as unknown as { reader: boolean }).reader ? (st.all(...params) as R[]) : (st.run(...params), []);
+    return st.reader ? (st.all(...params) as R[]) : (st.run(...params), []);
   };
+  const changes: Run = (q) => statement(sqlite, q.sql).run(...(q.parameters as unknown[])).changes;
   // better-sqlite3 prepares BEGIN/COMMIT when a transaction function is made: make one per handle.
   let run = runners.get(sqlite);
   if (!run) runners.set(sqlite, (run = sqlite.transaction((f: () => unknown) => f())));
-  return { value: run.immediate(() => fn(all)) as T };
+  return { value: run.immediate(() => fn(all, changes)) as T };
 }
 
 /**
@@ -59,7 +65,7 @@ export function template<K extends string>(keys: readonly K[], build: (p: Record
   return (values) => ({ ...compiled, parameters: slots.map((s) => (typeof s === 'string' ? values[s] : s.literal)) });
 }
 
-type Work = (all: <R>(q: CompiledQuery<R>) => R[]) => unknown;
+type Work = (all: All, run: Run) => unknown;
 
 /**
  * Group commit for SQLite: writes queued in the same turn of the event loop share one transaction
@@ -73,7 +79,7 @@ export class GroupCommit {
   constructor(private readonly db: Db) {}
 
   /** Undefined when the database is not SQLite: callers use their ordinary transaction. */
-  run<T>(work: (all: <R>(q: CompiledQuery<R>) => R[]) => T): Promise<T> | undefined {
+  run<T>(work: (all: All, run: Run) => T): Promise<T> | undefined {
     if (!this.db.sqlite) return undefined;
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
@@ -96,11 +102,11 @@ export class GroupCommit {
     this.queue = [];
     const results: Array<{ ok?: unknown; err?: unknown }> = [];
     try {
-      syncTransaction(this.db, (all) => {
+      syncTransaction(this.db, (all, run) => {
         const savepoint = runners.get(sqlite)!;
         for (const item of batch) {
           try {
-            results.push({ ok: (savepoint as unknown as (f: () => unknown) => unknown)(() => item.work(all)) });
+            results.push({ ok: (savepoint as unknown as (f: () => unknown) => unknown)(() => item.work(all, run)) });
           } catch (e) {
             results.push({ err: e });
           }
