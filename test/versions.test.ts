@@ -19,6 +19,22 @@ describe('version deltas', () => {
     expect(diff('', 'new')).toEqual([0, 0, 'new']);
   });
 
+  it('replaying a chain through pieces gives every version exactly, deletions and inserts at any place', () => {
+    let seed = 11;
+    const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    let s = '<p>Rye \u00e9\u{1F35E} and spelt</p>\n'.repeat(40);
+    const rows: Array<{ encoding: 'raw' | 'delta'; content: string; packed: null }> = [{ encoding: 'raw', content: s, packed: null }];
+    for (let i = 0; i < 400; i++) {
+      const at = rnd(s.length + 1);
+      const del = rnd(3) === 0 ? s.length - at : rnd(Math.min(60, s.length - at + 1)); // sometimes cut to the end
+      const insert = rnd(4) === 0 ? '' : `<!--${i}-->`.repeat(1 + rnd(3));
+      const next = rnd(50) === 0 ? '' : s.slice(0, at) + insert + s.slice(at + del); // sometimes empty the page
+      rows.push({ encoding: 'delta', content: JSON.stringify(diff(s, next)), packed: null });
+      s = next;
+      expect(decodeChain(rows)).toBe(s);
+    }
+  });
+
   it('writes keyframes when deltas outweigh the last keyframe, or after MAX_CHAIN deltas', () => {
     let chain: Chain = keyframe('a'.repeat(1000)).chain;
     expect(chain.key_bytes).toBeGreaterThan(0);
