@@ -345,4 +345,30 @@ describe('sitepub serve processes on one SQLite data folder', () => {
     expect((await call(single, 'DELETE', `/papi/project/${projectId}/pages/index.html`)).status).toBe(200);
     expect((await site(cluster)).status).toBe(404);
   });
+
+  it('downloads from all three processes at once never exceed max_uses, and each is recorded', async () => {
+    expect((await call(single, 'POST', `/papi/project/${projectId}/assets`, { slug: 'book.pdf', content: b64(PDF_MIN), private: true })).status).toBe(201);
+    const g = await call(cluster, 'POST', `/iapi/project/${projectId}/file-downloads/generate-token`, { asset_url: '/book.pdf', max_uses: 25 });
+    const token = (JSON.parse(g.body) as { data: { token: string } }).data.token;
+    const fresh = new Agent({ keepAlive: false });
+    const statuses = await Promise.all(
+      Array.from({ length: 90 }, (_, i) =>
+        new Promise<number>((resolve, reject) => {
+          const r = request({ host: '127.0.0.1', port: i % 3 === 0 ? single : cluster, path: `/d/${token}`, agent: fresh }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          });
+          r.on('error', reject);
+          r.end();
+        }),
+      ),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(25);
+    // The rest are refused: used up (403), or, once this one address has failed often enough, rate-limited (429).
+    expect(statuses.filter((s) => s === 403 || s === 429)).toHaveLength(65);
+    const list = JSON.parse((await call(single, 'GET', `/iapi/project/${projectId}/file-downloads/list-downloads?limit=1`)).body) as { data: { downloads: Array<{ use_count: number; status: string }> } };
+    expect(list.data.downloads[0]).toMatchObject({ use_count: 25, status: 'exhausted' });
+    const stats = JSON.parse((await call(cluster, 'GET', `/iapi/project/${projectId}/file-downloads/get-stats?days=1`)).body) as { data: { total_downloads: number; exhausted_tokens: number } };
+    expect(stats.data).toMatchObject({ total_downloads: 25, exhausted_tokens: 1 });
+  });
 });

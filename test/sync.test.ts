@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrate, openDb } from '../src/db/connect.js';
 import { GroupCommit, template } from '../src/db/sync.js';
@@ -32,5 +35,35 @@ describe('SQLite group commit and query templates', () => {
     expect(t.parameters).toEqual(built.parameters);
     expect(() => template(['unused'], () => db.kysely.selectFrom('rate_limits').selectAll())).toThrow(/not used/);
     await db.close();
+  });
+
+  it('while another connection holds the write lock, a batch waits without stopping the event loop', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sitepub-busy-'));
+    const holder = openDb({ dataDir: dir });
+    const db = openDb({ dataDir: dir });
+    try {
+      await migrate(holder);
+      const insert = template(['key'], (p) => db.kysely.insertInto('rate_limits').values({ key: p.key, window_start: 'w', count: 1 }));
+      const gc = new GroupCommit(db);
+      holder.sqlite!.exec('begin immediate'); // as another process mid-write would
+      let done = false;
+      const first = gc.run((all, run) => run(insert({ key: 'queued-1' })))!.then((n) => ((done = true), n));
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 2);
+      await new Promise((r) => setTimeout(r, 60));
+      const second = gc.run((all, run) => run(insert({ key: 'queued-2' })))!; // joins the waiting batch
+      await new Promise((r) => setTimeout(r, 20));
+      expect(done).toBe(false);
+      expect(ticks).toBeGreaterThan(10); // timers kept firing: the loop was never blocked in SQLite
+      holder.sqlite!.exec('commit');
+      expect(await Promise.all([first, second])).toEqual([1, 1]);
+      clearInterval(timer);
+      const keys = (await db.kysely.selectFrom('rate_limits').select('key').orderBy('key').execute()).map((r) => r.key);
+      expect(keys).toEqual(['queued-1', 'queued-2']);
+    } finally {
+      await db.close();
+      await holder.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -17,7 +17,7 @@ import {
 } from 'kysely';
 import { ChangeSignal } from './change-signal.js';
 import { MIGRATIONS } from './migrations/index.js';
-import { statement } from './sync.js';
+import { BUSY_TIMEOUT_MS, statement } from './sync.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -110,7 +110,7 @@ export function openDb(options: OpenOptions): Db {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) });
   if (file === ':memory:') return { kysely, dialect: 'sqlite', sqlite, close: () => kysely.destroy() };
   const changes = new ChangeSignal(path.join(dataDir, 'sitepub.changes'));

@@ -67,6 +67,11 @@ export function template<K extends string>(keys: readonly K[], build: (p: Record
 
 type Work = (all: All, run: Run) => unknown;
 
+/** The busy timeout every SQLite connection runs with (see connect.ts). */
+export const BUSY_TIMEOUT_MS = 5000;
+/** How long a group commit retries without waiting before it waits like any other write. */
+const RETRY_MS = 1000;
+
 /**
  * Group commit for SQLite: writes queued in the same turn of the event loop share one transaction
  * (one WAL commit instead of one each), each inside its own savepoint so one failing item never
@@ -75,6 +80,8 @@ type Work = (all: All, run: Run) => unknown;
 export class GroupCommit {
   private queue: Array<{ work: Work; resolve(v: unknown): void; reject(e: unknown): void }> = [];
   private scheduled = false;
+  /** When the current run of SQLITE_BUSY retries began (0: none). */
+  private busySince = 0;
 
   constructor(private readonly db: Db) {}
 
@@ -101,6 +108,12 @@ export class GroupCommit {
     const batch = this.queue;
     this.queue = [];
     const results: Array<{ ok?: unknown; err?: unknown }> = [];
+    // While another process holds the write lock, do not sleep in SQLite's busy handler (that
+    // stops this process's event loop, site serving included, for a millisecond or more per try):
+    // give up at once and retry on a later turn, with whatever queued meanwhile in the same batch.
+    // After RETRY_MS of trying, wait in SQLite as any other write does.
+    const patient = this.busySince !== 0 && Date.now() - this.busySince > RETRY_MS;
+    if (!patient) sqlite.pragma('busy_timeout = 0');
     try {
       syncTransaction(this.db, (all, run) => {
         const savepoint = runners.get(sqlite)!;
@@ -113,9 +126,20 @@ export class GroupCommit {
         }
       });
     } catch (e) {
+      if (!patient && (e as { code?: string }).code === 'SQLITE_BUSY' && results.length === 0) {
+        this.busySince ||= Date.now();
+        this.queue = batch.concat(this.queue);
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+        return;
+      }
+      this.busySince = 0;
       for (const item of batch) item.reject(e);
       return;
+    } finally {
+      if (!patient) sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
+    this.busySince = 0;
     batch.forEach((item, i) => {
       const r = results[i]!;
       if ('err' in r) item.reject(r.err);
