@@ -121,19 +121,30 @@ export async function downloadReply(deps: AppDeps, r: DownloadRequest): Promise<
   }
 }
 
+/** Response headers of one file under one filename, built once (a download link is used again and again). */
+const headerCache = new Map<string, Readonly<Record<string, string>>>();
+function fileHeaders(type: string, sha256: string, filename: string, disposition: 'attachment' | 'inline'): Readonly<Record<string, string>> {
+  const key = `${type}\u0000${sha256}\u0000${filename}\u0000${disposition}`;
+  let h = headerCache.get(key);
+  if (h) return h;
+  const active = ACTIVE.test(type);
+  const built: Record<string, string> = {
+    ...SECURITY_HEADERS,
+    'Content-Type': type,
+    'Content-Disposition': contentDisposition(filename, { type: active ? 'attachment' : disposition }),
+    'Accept-Ranges': 'bytes',
+    ETag: `"a-${sha256.slice(0, 24)}"`,
+  };
+  if (active) built['Content-Security-Policy'] = "default-src 'none'; sandbox";
+  if (headerCache.size >= 1000) headerCache.clear();
+  headerCache.set(key, (h = Object.freeze(built)));
+  return h;
+}
+
 async function fileReply(deps: AppDeps, g: Grant, rangeHeader: string | null, headOnly: boolean): Promise<SiteReply> {
   const asset = await deps.core.assets.content(g.token.project_id, g.token.asset_slug);
   if (!asset) throw new SitepubError('NOT_FOUND', 'The file behind this link is no longer available.');
-  const type = asset.row.content_type;
-  const active = ACTIVE.test(type);
-  const headers: Record<string, string> = {
-    ...SECURITY_HEADERS,
-    'Content-Type': type,
-    'Content-Disposition': contentDisposition(g.token.filename, { type: active ? 'attachment' : g.token.disposition }),
-    'Accept-Ranges': 'bytes',
-    ETag: `"a-${asset.row.sha256.slice(0, 24)}"`,
-  };
-  if (active) headers['Content-Security-Policy'] = "default-src 'none'; sandbox";
+  const headers = { ...fileHeaders(asset.row.content_type, asset.row.sha256, g.token.filename, g.token.disposition) };
   const size = asset.data.byteLength;
   if (rangeHeader) {
     const r = parseRange(size, rangeHeader, { combine: true });
