@@ -114,7 +114,7 @@ export class SiteCache {
   }
 
   /** `dbGen` is the database generation read before the entry's content was. */
-  set(projectId: string, gen: number, path: string, e: Entry, dbGen = this.dbGenerationBeforeFill(projectId)): void {
+  set(projectId: string, gen: number, path: string, e: Entry, dbGen: number): void {
     if (e.body.byteLength > this.maxBytes / 8) return;
     let p = this.projects.get(projectId);
     if (p && p.gen > gen) return;
