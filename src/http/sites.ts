@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { LRUCache } from 'lru-cache';
 import type { Core } from '../core/core.js';
 import { readGeneration } from '../core/generation.js';
 import type { Project } from '../core/projects.js';
@@ -12,6 +13,8 @@ interface Entry {
   svg: boolean;
   /** Response headers, built once when the entry is cached. */
   headers?: Record<string, string>;
+  /** The stamp of the site state the entry was filled under (see SiteCache). */
+  stamp?: number;
 }
 
 /** A response in plain data, written by Hono (tests, app.request) or straight to a Node socket (the fast path). */
@@ -24,6 +27,18 @@ export interface SiteReply {
 const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
 const enc = new TextEncoder();
 
+/** What one cached entry costs beyond its body: the key, the entry object and its header record. */
+const ENTRY_OVERHEAD_BYTES = 1024;
+/** The key of a site's one shared "not found" entry: no real path can contain a NUL. */
+const NOT_FOUND_KEY = '\u0000404';
+
+interface SiteState {
+  gen: number;
+  dbGen: number;
+  /** Unique per filled state: entries carrying another stamp are stale (invalidated lazily). */
+  stamp: number;
+}
+
 /**
  * What each site serves, by project and request path. Every entry carries the generation it was
  * built at and is used only while that generation is current: invalidation is exact (no TTL).
@@ -35,11 +50,18 @@ const enc = new TextEncoder();
  *   signal, an import, a hand edit);
  * - several instances on PostgreSQL: the site's generation in the database (one indexed read);
  * - otherwise (one process, in-memory database): this process's own writes.
+ *
+ * Memory is bounded by true size (body, key and a fixed overhead per entry) in one LRU, so a flood
+ * of requests evicts the least used entries instead of growing the process or flushing every site.
+ * Entries are keyed by the decoded request path, so percent-encoded or slash-padded spellings of
+ * one path share one entry, and a path that serves nothing never gets an entry of its own: each
+ * site has one shared "not found" entry.
  */
 export class SiteCache {
-  private readonly projects = new Map<string, { gen: number; dbGen: number; entries: Map<string, Entry> }>();
+  private readonly sites = new Map<string, SiteState>();
+  private readonly entries: LRUCache<string, Entry>;
   private readonly localGen = new Map<string, number>();
-  private bytes = 0;
+  private stamps = 0;
   private lastSignal = -1;
   private epoch = 0;
   private turnEpoch = -1;
@@ -47,13 +69,16 @@ export class SiteCache {
     this.turnEpoch = -1;
   };
   private readonly audit?: ReturnType<typeof setInterval>;
+  private readonly maxEntryBytes: number;
 
   constructor(
     private readonly core: Core,
     private readonly crossInstance: boolean,
-    private readonly maxBytes = 64 * 1024 * 1024,
+    maxBytes = 64 * 1024 * 1024,
     auditMs = 3000,
   ) {
+    this.maxEntryBytes = maxBytes / 8;
+    this.entries = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (e, key) => e.body.byteLength + key.length * 2 + ENTRY_OVERHEAD_BYTES });
     core.bus.on((projectId) => {
       this.localGen.set(projectId, (this.localGen.get(projectId) ?? 0) + 1);
       this.drop(projectId);
@@ -62,6 +87,16 @@ export class SiteCache {
       this.audit = setInterval(() => this.auditGenerations(), auditMs);
       this.audit.unref();
     }
+  }
+
+  /** Bytes held, as the LRU counts them (bodies, keys and per-entry overhead). */
+  get size(): number {
+    return this.entries.calculatedSize;
+  }
+
+  /** How many entries are held. */
+  get count(): number {
+    return this.entries.size;
   }
 
   generation(projectId: string): number | Promise<number> {
@@ -94,7 +129,7 @@ export class SiteCache {
   /** Drops sites whose database generation moved without a signal (see the class comment). */
   auditGenerations(): void {
     try {
-      for (const [id, p] of this.projects) {
+      for (const [id, p] of this.sites) {
         if (readGeneration(this.core.db, id) !== p.dbGen) this.drop(id);
       }
     } catch {
@@ -108,37 +143,36 @@ export class SiteCache {
     if (this.audit) clearInterval(this.audit);
   }
 
-  get(projectId: string, gen: number, path: string): Entry | undefined {
-    const p = this.projects.get(projectId);
-    return p && p.gen === gen ? p.entries.get(path) : undefined;
+  /** The entry for a decoded path (see `cacheKeyOf`), or the site's "not found" entry with `NOT_FOUND_KEY`. */
+  get(projectId: string, gen: number, key: string): Entry | undefined {
+    const s = this.sites.get(projectId);
+    if (!s || s.gen !== gen) return undefined;
+    const e = this.entries.get(`${projectId}/${key}`);
+    return e && e.stamp === s.stamp ? e : undefined;
   }
 
   /** `dbGen` is the database generation read before the entry's content was. */
-  set(projectId: string, gen: number, path: string, e: Entry, dbGen: number): void {
-    if (e.body.byteLength > this.maxBytes / 8) return;
-    let p = this.projects.get(projectId);
-    if (p && p.gen > gen) return;
-    if (!p || p.gen < gen) {
-      this.drop(projectId);
-      this.projects.set(projectId, (p = { gen, dbGen, entries: new Map() }));
-    } else if (dbGen !== p.dbGen) {
-      p.dbGen = Math.min(p.dbGen, dbGen); // the audit then drops the site unless both are current
+  set(projectId: string, gen: number, key: string, e: Entry, dbGen: number): void {
+    if (e.body.byteLength > this.maxEntryBytes) return;
+    let s = this.sites.get(projectId);
+    if (s && s.gen > gen) return;
+    if (!s || s.gen < gen) {
+      this.sites.set(projectId, (s = { gen, dbGen, stamp: ++this.stamps }));
+    } else if (dbGen !== s.dbGen) {
+      s.dbGen = Math.min(s.dbGen, dbGen); // the audit then drops the site unless both are current
     }
-    p.entries.set(path, e);
-    this.bytes += e.body.byteLength;
-    if (this.bytes > this.maxBytes) this.clear();
+    e.stamp = s.stamp;
+    this.entries.set(`${projectId}/${key}`, e);
   }
 
+  /** Forgets a site: its entries carry a stamp no state has any more and are evicted as the LRU needs room. */
   private drop(projectId: string): void {
-    const p = this.projects.get(projectId);
-    if (!p) return;
-    for (const e of p.entries.values()) this.bytes -= e.body.byteLength;
-    this.projects.delete(projectId);
+    this.sites.delete(projectId);
   }
 
   clear(): void {
-    this.projects.clear();
-    this.bytes = 0;
+    this.sites.clear();
+    this.entries.clear();
   }
 }
 
@@ -162,7 +196,23 @@ function decodePath(rawPath: string): string | null {
   }
 }
 
-async function resolve(core: Core, project: Project, path: string): Promise<Entry> {
+/**
+ * The cache key of a request path: the path decoded, without leading slashes, NFC, so every
+ * spelling of one path shares one entry. A plain path (no '%', one leading slash) is its own key,
+ * so a cache hit decodes nothing. Null for a path that cannot be decoded (it serves nothing).
+ */
+export function cacheKeyOf(rawPath: string): string | null {
+  if (rawPath.indexOf('%') < 0 && rawPath.charCodeAt(1) !== 47 && isAscii(rawPath)) return rawPath.slice(1);
+  return decodePath(rawPath);
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
+  return true;
+}
+
+/** What a decoded path serves: a page, then a public asset, for each candidate slug; undefined when nothing. */
+async function resolve(core: Core, project: Project, path: string): Promise<Entry | undefined> {
   for (const slug of candidates(path)) {
     const page = await core.pages.published(project.id, slug);
     if (page) {
@@ -179,6 +229,11 @@ async function resolve(core: Core, project: Project, path: string): Promise<Entr
       };
     }
   }
+  return undefined;
+}
+
+/** The site's one "not found" answer: its own 404.html when it has one. */
+async function notFoundEntry(core: Core, project: Project): Promise<Entry> {
   const custom = await core.pages.published(project.id, '404.html');
   const body = custom?.content ?? notFoundHtml(project);
   return { status: 404, body: enc.encode(body), contentType: 'text/html; charset=utf-8', etag: '', svg: false };
@@ -214,31 +269,35 @@ function headersOf(entry: Entry): Record<string, string> {
  */
 export function siteReply(core: Core, cache: SiteCache, subdomain: string, method: string, rawUrl: string, ifNoneMatch: string | undefined): SiteReply | Promise<SiteReply> {
   if (method !== 'GET' && method !== 'HEAD') return NOT_ALLOWED;
-  // A cache hit is answered synchronously: no promise, no path decoding (entries are keyed by the raw path).
+  // A cache hit is answered synchronously: no promise, and for a plain path no decoding.
   const project = core.projects.cachedBySubdomain(subdomain);
   const q = rawUrl.indexOf('?');
-  const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
-  if (project) {
+  const key = cacheKeyOf(q < 0 ? rawUrl : rawUrl.slice(0, q));
+  if (project && key !== null) {
     const g = cache.generation(project.id);
     if (typeof g === 'number') {
-      const hit = cache.get(project.id, g, rawPath);
+      const hit = cache.get(project.id, g, key);
       if (hit) return reply(hit, method, ifNoneMatch);
     }
   }
-  return slowReply(core, cache, subdomain, method, rawPath, ifNoneMatch);
+  return slowReply(core, cache, subdomain, method, key, ifNoneMatch);
 }
 
-async function slowReply(core: Core, cache: SiteCache, subdomain: string, method: string, rawPath: string, ifNoneMatch: string | undefined): Promise<SiteReply> {
+async function slowReply(core: Core, cache: SiteCache, subdomain: string, method: string, key: string | null, ifNoneMatch: string | undefined): Promise<SiteReply> {
   const project = await core.projects.findBySubdomain(subdomain);
   if (!project) return NO_SITE;
   const g = cache.generation(project.id);
   const gen = typeof g === 'number' ? g : await g;
-  let entry = cache.get(project.id, gen, rawPath);
+  let entry = key === null ? undefined : cache.get(project.id, gen, key);
   if (!entry) {
     const dbGen = cache.dbGenerationBeforeFill(project.id);
-    const path = decodePath(rawPath);
-    entry = path === null ? { status: 404, body: enc.encode(notFoundHtml(project)), contentType: 'text/html; charset=utf-8', etag: '', svg: false } : await resolve(core, project, path);
-    cache.set(project.id, gen, rawPath, entry, dbGen);
+    entry = key === null ? undefined : await resolve(core, project, key);
+    if (entry) cache.set(project.id, gen, key!, entry, dbGen);
+    else {
+      // Unknown paths share the site's one "not found" entry: a flood of random paths costs lookups, never memory.
+      entry = cache.get(project.id, gen, NOT_FOUND_KEY);
+      if (!entry) cache.set(project.id, gen, NOT_FOUND_KEY, (entry = await notFoundEntry(core, project)), dbGen);
+    }
   }
   return reply(entry, method, ifNoneMatch);
 }
