@@ -13,6 +13,8 @@ import { safeFetch, type SafeFetchOptions } from './net/safe-fetch.js';
 import type { Project } from './projects.js';
 import { assertDistinctSlugs, checkBulkSize, forItem } from './bulk.js';
 import { normalizeSlug } from './slug.js';
+import { releasePath, takePath } from './site-paths.js';
+import { tryInSavepoint } from '../db/constraints.js';
 
 export interface AssetUploadInput {
   slug: string;
@@ -137,11 +139,7 @@ export class AssetService {
   private async store(tx: Db, project: Project, p: Prepared, now: string): Promise<AssetTable> {
     const page = await tx.selectFrom('pages').select('id').where('project_id', '=', project.id).where('slug', '=', p.slug).executeTakeFirst();
     if (page) throw new SitepubError('ALREADY_EXISTS', `A page already uses the path "${p.slug}"; pages and assets share the site's URL space.`, { slug: p.slug });
-    await tx
-      .insertInto('blobs')
-      .values({ sha256: p.sha256, size_bytes: p.bytes.length, data: p.bytes, created_at: now })
-      .onConflict((oc) => oc.column('sha256').doNothing())
-      .execute();
+    await this.putBlob(tx, p, now);
     const existing = await tx.selectFrom('assets').selectAll().where('project_id', '=', project.id).where('slug', '=', p.slug).executeTakeFirst();
     if (existing && !p.input.overwrite) {
       throw new SitepubError('ALREADY_EXISTS', `Asset "${p.slug}" already exists. Pass overwrite: true to replace it, or choose another slug.`, { slug: p.slug });
@@ -174,14 +172,33 @@ export class AssetService {
       created_at: now,
       updated_at: now,
     };
+    await takePath(tx, project.id, p.slug, 'asset');
     await tx.insertInto('assets').values(row).execute();
     return row;
   }
 
-  /** Deletes a blob no asset points at any more (blobs are shared by content across projects). */
+  /**
+   * Deletes a blob no asset points at any more (blobs are shared by content across projects). An
+   * upload of the same bytes in another project may be committing at this moment: then the foreign
+   * key refuses the delete, and only this step is undone (the blob is in use again, as it should be).
+   */
   private async collectBlob(tx: Db, sha256: string): Promise<void> {
     const used = await tx.selectFrom('assets').select('id').where('sha256', '=', sha256).limit(1).executeTakeFirst();
-    if (!used) await tx.deleteFrom('blobs').where('sha256', '=', sha256).execute();
+    if (!used) await tryInSavepoint(tx, 'foreign_key', () => tx.deleteFrom('blobs').where('sha256', '=', sha256).execute());
+  }
+
+  /**
+   * Stores the bytes once per content. On PostgreSQL the upsert locks the blob row, so a delete in
+   * another project that is collecting the same blob waits for this upload (and then keeps the blob)
+   * instead of removing it under the asset about to point at it; SQLite has one writer at a time,
+   * and there rewriting a large row for nothing would cost a copy of the file.
+   */
+  private async putBlob(tx: Db, p: Prepared, now: string): Promise<void> {
+    const insert = tx.insertInto('blobs').values({ sha256: p.sha256, size_bytes: p.bytes.length, data: p.bytes, created_at: now });
+    await (this.sqlDb.dialect === 'postgres'
+      ? insert.onConflict((oc) => oc.column('sha256').doUpdateSet((eb) => ({ size_bytes: eb.ref('excluded.size_bytes') })))
+      : insert.onConflict((oc) => oc.column('sha256').doNothing())
+    ).execute();
   }
 
   async upload(project: Project, input: AssetUploadInput): Promise<AssetInfo> {
@@ -217,6 +234,7 @@ export class AssetService {
     await this.db.transaction().execute(async (tx) => {
       const row = await this.findRow(tx, project.id, slug);
       await tx.deleteFrom('assets').where('id', '=', row.id).execute();
+      await releasePath(tx, project.id, slug, 'asset');
       await this.collectBlob(tx, row.sha256);
       await bumpGeneration(tx, project.id);
     });

@@ -10,6 +10,7 @@ import { tagAnswer } from './answer-tag.js';
 import { bumpGeneration } from './generation.js';
 import { newId, sha256Hex } from './ids.js';
 import { applyPatches, type PatchOperation } from './patch.js';
+import { releasePath, takePath } from './site-paths.js';
 import type { Project } from './projects.js';
 import { assertDistinctSlugs, checkBulkSize, forItem } from './bulk.js';
 import { normalizeSlug } from './slug.js';
@@ -184,6 +185,7 @@ export class PageService {
     if (exists) {
       throw new SitepubError('ALREADY_EXISTS', `Page "${p.slug}" already exists. Use pages_update or pages_patch to change it.`, { slug: p.slug });
     }
+    await takePath(db, project.id, p.slug, 'page');
     const hash = versionHash(p.content, p.meta, p.seo);
     const enc = keyframe(p.content);
     const row = {
@@ -351,6 +353,7 @@ export class PageService {
       const page = await this.findRow(tx, project.id, slug);
       const v = await tx.deleteFrom('page_versions').where('page_id', '=', page.id).executeTakeFirst();
       await tx.deleteFrom('pages').where('id', '=', page.id).execute();
+      await releasePath(tx, project.id, slug, 'page');
       await bumpGeneration(tx, project.id, -1);
       return Number(v.numDeletedRows);
     });

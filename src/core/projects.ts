@@ -1,5 +1,6 @@
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { Db } from '../db/connect.js';
+import { unlessTaken } from '../db/constraints.js';
 import { syncRead } from '../db/sync.js';
 import type { Database, ProjectTable } from '../db/schema.js';
 import type { Clock } from './clock.js';
@@ -79,7 +80,8 @@ export class ProjectService {
     const row = { id: newId('prj'), name, subdomain, created_at: this.clock.now().toISOString() };
     const taken = await this.db.selectFrom('projects').select('id').where('subdomain', '=', subdomain).executeTakeFirst();
     if (taken) throw new SitepubError('ALREADY_EXISTS', `Subdomain "${subdomain}" is taken`, { field: 'subdomain' });
-    await this.db.insertInto('projects').values(row).execute();
+    // Two instances creating one subdomain at once both pass the check; the unique constraint decides.
+    await unlessTaken(this.db.insertInto('projects').values(row).execute(), () => new SitepubError('ALREADY_EXISTS', `Subdomain "${subdomain}" is taken`, { field: 'subdomain' }));
     return this.toProject(row);
   }
 

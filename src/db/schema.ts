@@ -145,6 +145,13 @@ export interface DownloadEventTable {
   user_agent: string | null;
 }
 
+/** One row per taken path of a site: pages and assets share the URL space (primary key project_id, path). */
+export interface SitePathTable {
+  project_id: string;
+  path: string;
+  kind: 'page' | 'asset';
+}
+
 export interface Database {
   projects: ProjectTable;
   api_tokens: ApiTokenTable;
@@ -157,4 +164,5 @@ export interface Database {
   rate_limits: RateLimitTable;
   download_daily: DownloadDailyTable;
   download_token_daily: DownloadTokenDailyTable;
+  site_paths: SitePathTable;
 }

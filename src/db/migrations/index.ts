@@ -7,6 +7,7 @@ import * as m0004 from './0004-download-stats.js';
 import * as m0005 from './0005-token-state-indexes.js';
 import * as m0006 from './0006-token-state-counters.js';
 import * as m0007 from './0007-page-counts.js';
+import * as m0008 from './0008-site-paths.js';
 
 export interface Migration {
   name: string;
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0005-token-state-indexes', up: m0005.up },
   { name: '0006-token-state-counters', up: m0006.up },
   { name: '0007-page-counts', up: m0007.up },
+  { name: '0008-site-paths', up: m0008.up },
 ];
