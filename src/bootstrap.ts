@@ -16,6 +16,7 @@ export async function openCore(s: Settings, opts: { migrate?: boolean } = {}): P
   return new Core({
     db,
     urls: urlConfigOf(s),
+    limits: { storageQuotaBytes: s.storageQuotaBytes },
     fetchPolicy: s.fetchAllowAddresses.length ? { allowAddresses: s.fetchAllowAddresses } : {},
   });
 }

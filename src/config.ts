@@ -1,4 +1,4 @@
-import { makeUrlConfig, type UrlConfig } from './core/config.js';
+import { DEFAULT_LIMITS, makeUrlConfig, type UrlConfig } from './core/config.js';
 
 export interface Settings {
   port: number;
@@ -13,6 +13,8 @@ export interface Settings {
   trustProxy: boolean;
   /** Test-only: exact IP literals the source_url fetcher may reach (e.g. a loopback test server). */
   fetchAllowAddresses: string[];
+  /** Default per-project storage quota (SITEPUB_STORAGE_QUOTA_MB; 0 = unlimited). */
+  storageQuotaBytes: number;
 }
 
 export interface Flags {
@@ -46,7 +48,15 @@ export function loadSettings(flags: Flags, env: NodeJS.ProcessEnv = process.env)
     allowedOrigins: list(env.SITEPUB_ALLOWED_ORIGINS),
     trustProxy: env.SITEPUB_TRUST_PROXY === '1' || env.SITEPUB_TRUST_PROXY === 'true',
     fetchAllowAddresses: list(env.SITEPUB_FETCH_ALLOW_ADDRESSES),
+    storageQuotaBytes: quotaBytes(env.SITEPUB_STORAGE_QUOTA_MB),
   };
+}
+
+function quotaBytes(mb: string | undefined): number {
+  if (mb === undefined || mb === '') return DEFAULT_LIMITS.storageQuotaBytes;
+  const n = Number(mb);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`Invalid SITEPUB_STORAGE_QUOTA_MB: ${mb} (megabytes; 0 means unlimited)`);
+  return Math.round(n * 1024 * 1024);
 }
 
 export function urlConfigOf(s: Settings): UrlConfig {

@@ -11,7 +11,8 @@ import { bumpGeneration } from './generation.js';
 import { newId, sha256Hex } from './ids.js';
 import { safeFetch, type SafeFetchOptions } from './net/safe-fetch.js';
 import type { Project } from './projects.js';
-import { assertDistinctSlugs, checkBulkSize, forItem } from './bulk.js';
+import { assertDistinctSlugs, checkBulkSize, forItem, forItemSync } from './bulk.js';
+import { StorageQuota } from './storage-quota.js';
 import { normalizeSlug } from './slug.js';
 import { releasePath, takePath } from './site-paths.js';
 import { tryInSavepoint } from '../db/constraints.js';
@@ -46,6 +47,14 @@ export type FetchPolicy = Pick<SafeFetchOptions, 'allowAddresses' | 'lookup' | '
 
 type Db = Kysely<Database> | Transaction<Database>;
 type Prepared = { slug: string; bytes: Buffer; contentType: string; sha256: string; input: AssetUploadInput };
+/** An item whose bytes are already in `blobs`: what the asset row needs, without the bytes. */
+type Stored = { slug: string; size: number; contentType: string; sha256: string; input: AssetUploadInput };
+
+const stored = (p: Prepared): Stored => ({ slug: p.slug, size: p.bytes.length, contentType: p.contentType, sha256: p.sha256, input: p.input });
+
+function normalizeSlugAt(index: number, raw: unknown): string {
+  return forItemSync(index, () => normalizeSlug(raw, 'asset'));
+}
 
 const BLOB_CACHE_BYTES = 32 * 1024 * 1024;
 
@@ -61,7 +70,11 @@ export class AssetService {
     private readonly bus: ChangeBus,
     private readonly sqlDb: SqlDb,
     private readonly fetchPolicy: FetchPolicy = {},
-  ) {}
+  ) {
+    this.quota = new StorageQuota(db, limits.storageQuotaBytes);
+  }
+
+  readonly quota: StorageQuota;
 
   private info(project: Project, row: AssetTable): AssetInfo {
     const priv = row.private === 1;
@@ -136,14 +149,20 @@ export class AssetService {
     return { slug, bytes, contentType, sha256: sha256Hex(bytes), input };
   }
 
-  private async store(tx: Db, project: Project, p: Prepared, now: string): Promise<AssetTable> {
+  /**
+   * Writes the asset row for bytes already in `blobs` (put in this transaction, or staged under a
+   * hold), claims its path, and moves the project's storage count; all in the caller's transaction.
+   */
+  private async store(tx: Db, project: Project, p: Stored, now: string): Promise<AssetTable> {
     const page = await tx.selectFrom('pages').select('id').where('project_id', '=', project.id).where('slug', '=', p.slug).executeTakeFirst();
     if (page) throw new SitepubError('ALREADY_EXISTS', `A page already uses the path "${p.slug}"; pages and assets share the site's URL space.`, { slug: p.slug });
-    await this.putBlob(tx, p, now);
     const existing = await tx.selectFrom('assets').selectAll().where('project_id', '=', project.id).where('slug', '=', p.slug).executeTakeFirst();
     if (existing && !p.input.overwrite) {
       throw new SitepubError('ALREADY_EXISTS', `Asset "${p.slug}" already exists. Pass overwrite: true to replace it, or choose another slug.`, { slug: p.slug });
     }
+    // Locks in one order everywhere (the path claim, then the project row) so racing writers queue instead of deadlocking.
+    if (!existing) await takePath(tx, project.id, p.slug, 'asset');
+    await this.quota.charge(tx, project.id, p.size - (existing?.size_bytes ?? 0));
     if (existing) {
       // Overwriting keeps the private flag and alt text unless the caller sets them: replacing a
       // private file must never publish it by accident.
@@ -151,7 +170,7 @@ export class AssetService {
         ...existing,
         sha256: p.sha256,
         content_type: p.contentType,
-        size_bytes: p.bytes.length,
+        size_bytes: p.size,
         private: p.input.private === undefined ? existing.private : p.input.private ? 1 : 0,
         alt: p.input.alt === undefined ? existing.alt : p.input.alt,
         updated_at: now,
@@ -166,25 +185,26 @@ export class AssetService {
       slug: p.slug,
       sha256: p.sha256,
       content_type: p.contentType,
-      size_bytes: p.bytes.length,
+      size_bytes: p.size,
       private: p.input.private ? 1 : 0,
       alt: p.input.alt ?? null,
       created_at: now,
       updated_at: now,
     };
-    await takePath(tx, project.id, p.slug, 'asset');
     await tx.insertInto('assets').values(row).execute();
     return row;
   }
 
   /**
-   * Deletes a blob no asset points at any more (blobs are shared by content across projects). An
-   * upload of the same bytes in another project may be committing at this moment: then the foreign
-   * key refuses the delete, and only this step is undone (the blob is in use again, as it should be).
+   * Deletes a blob no asset or pending upload points at any more (blobs are shared by content across
+   * projects). An upload of the same bytes may be committing at this moment: then the foreign key
+   * refuses the delete, and only this step is undone (the blob is in use again, as it should be).
    */
   private async collectBlob(tx: Db, sha256: string): Promise<void> {
     const used = await tx.selectFrom('assets').select('id').where('sha256', '=', sha256).limit(1).executeTakeFirst();
-    if (!used) await tryInSavepoint(tx, 'foreign_key', () => tx.deleteFrom('blobs').where('sha256', '=', sha256).execute());
+    if (used) return;
+    const held = await tx.selectFrom('blob_holds').select('hold_id').where('sha256', '=', sha256).limit(1).executeTakeFirst();
+    if (!held) await tryInSavepoint(tx, 'foreign_key', () => tx.deleteFrom('blobs').where('sha256', '=', sha256).execute());
   }
 
   /**
@@ -205,7 +225,8 @@ export class AssetService {
     const p = await this.prepare(input);
     const now = this.clock.now().toISOString();
     const row = await this.db.transaction().execute(async (tx) => {
-      const r = await this.store(tx, project, p, now);
+      await this.putBlob(tx, p, now);
+      const r = await this.store(tx, project, stored(p), now);
       await bumpGeneration(tx, project.id);
       return r;
     });
@@ -213,20 +234,72 @@ export class AssetService {
     return this.info(project, row);
   }
 
+  /**
+   * All or nothing, holding one item's bytes at a time: each item is fetched, checked and its blob
+   * stored under a hold (so nothing collects it), then one transaction writes every asset row. On
+   * any failure the holds go and the staged blobs nobody else uses are collected.
+   */
   async bulkUpload(project: Project, inputs: readonly AssetUploadInput[]): Promise<{ assets: AssetInfo[]; uploaded: number }> {
     checkBulkSize('assets', inputs.length, this.limits.bulkItems);
-    const prepared: Prepared[] = [];
-    for (const [index, input] of inputs.entries()) prepared.push(await forItem('assets', index, () => this.prepare(input), ' Nothing was uploaded.'));
-    assertDistinctSlugs('assets', prepared.map((p) => p.slug));
-    const now = this.clock.now().toISOString();
-    const rows = await this.db.transaction().execute(async (tx) => {
-      const out: AssetTable[] = [];
-      for (const [index, p] of prepared.entries()) out.push(await forItem('assets', index, () => this.store(tx, project, p, now), ' Nothing was uploaded.'));
-      await bumpGeneration(tx, project.id);
-      return out;
+    // Slugs, types and the argument shape are checked for every item before anything is fetched.
+    const slugs = inputs.map((input, index) => {
+      const slug = normalizeSlugAt(index, input.slug);
+      forItemSync(index, () => assetKindForSlug(slug));
+      return slug;
     });
-    for (const p of prepared) this.bus.assetChanged(project.id, p.slug);
-    return { assets: rows.map((r) => this.info(project, r)), uploaded: rows.length };
+    assertDistinctSlugs('assets', slugs);
+    await this.sweepStaleHolds();
+    // An early answer, before more is fetched, when new items cannot fit; the final transaction
+    // decides exactly (overwrites free what they replace, so only all-new batches are judged early).
+    const usage = inputs.some((i) => i.overwrite) ? undefined : await this.quota.usage(project.id);
+    let pending = 0;
+    const hold = newId('hold');
+    const staged: Stored[] = [];
+    try {
+      for (const [index, input] of inputs.entries()) {
+        const p = await forItem('assets', index, () => this.prepare(input), ' Nothing was uploaded.');
+        pending += p.bytes.length;
+        if (usage && usage.quota > 0 && usage.used + pending > usage.quota) await forItem('assets', index, () => this.quota.assertRoom(project.id, pending), ' Nothing was uploaded.');
+        const now = this.clock.now().toISOString();
+        await this.db.transaction().execute(async (tx) => {
+          await this.putBlob(tx, p, now);
+          await tx.insertInto('blob_holds').values({ hold_id: hold, sha256: p.sha256, created_at: now }).onConflict((oc) => oc.columns(['hold_id', 'sha256']).doNothing()).execute();
+        });
+        staged.push(stored(p));
+      }
+      const now = this.clock.now().toISOString();
+      const rows = await this.db.transaction().execute(async (tx) => {
+        const out: AssetTable[] = [];
+        for (const [index, p] of staged.entries()) out.push(await forItem('assets', index, () => this.store(tx, project, p, now), ' Nothing was uploaded.'));
+        await tx.deleteFrom('blob_holds').where('hold_id', '=', hold).execute();
+        await bumpGeneration(tx, project.id);
+        return out;
+      });
+      for (const p of staged) this.bus.assetChanged(project.id, p.slug);
+      return { assets: rows.map((r) => this.info(project, r)), uploaded: rows.length };
+    } catch (e) {
+      await this.releaseHold(hold, staged.map((p) => p.sha256)).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Drops an upload's holds and collects the blobs only it kept. */
+  private async releaseHold(hold: string, sha256s: readonly string[]): Promise<void> {
+    if (sha256s.length === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('blob_holds').where('hold_id', '=', hold).execute();
+      for (const sha of new Set(sha256s)) await this.collectBlob(tx, sha);
+    });
+  }
+
+  /** Holds left by a process that died mid-upload, older than `maxAgeMs`: dropped, their blobs collected. */
+  async sweepStaleHolds(maxAgeMs = 24 * 3_600_000): Promise<number> {
+    const before = new Date(this.clock.now().getTime() - maxAgeMs).toISOString();
+    const stale = await this.db.selectFrom('blob_holds').select(['hold_id', 'sha256']).where('created_at', '<', before).execute();
+    const byHold = new Map<string, string[]>();
+    for (const h of stale) byHold.set(h.hold_id, [...(byHold.get(h.hold_id) ?? []), h.sha256]);
+    for (const [hold, shas] of byHold) await this.releaseHold(hold, shas);
+    return byHold.size;
   }
 
   async delete(project: Project, rawSlug: string): Promise<{ slug: string; deleted: true }> {
@@ -235,6 +308,7 @@ export class AssetService {
       const row = await this.findRow(tx, project.id, slug);
       await tx.deleteFrom('assets').where('id', '=', row.id).execute();
       await releasePath(tx, project.id, slug, 'asset');
+      await this.quota.charge(tx, project.id, -row.size_bytes);
       await this.collectBlob(tx, row.sha256);
       await bumpGeneration(tx, project.id);
     });

@@ -10,6 +10,16 @@ export async function forItem<T>(field: 'pages' | 'assets', index: number, f: ()
   }
 }
 
+/** `forItem` for checks that do not wait. */
+export function forItemSync<T>(index: number, f: () => T, field: 'pages' | 'assets' = 'assets', note = ' Nothing was uploaded.'): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof SitepubError) throw new SitepubError(e.type, `${field}[${index}]: ${e.message}${note}`, { ...e.details, index });
+    throw e;
+  }
+}
+
 export function checkBulkSize(field: 'pages' | 'assets', count: number, max: number): void {
   if (count === 0) throw invalid(`${field} must contain at least one item`, { field });
   if (count > max) throw invalid(`At most ${max} ${field} per bulk call`, { field });

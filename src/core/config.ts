@@ -14,6 +14,8 @@ export interface Limits {
   bulkItems: number;
   fetchTimeoutMs: number;
   fetchMaxRedirects: number;
+  /** Default per-project storage quota in bytes (a project's own quota wins); 0 means unlimited. */
+  storageQuotaBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -21,6 +23,7 @@ export const DEFAULT_LIMITS: Limits = {
   bulkItems: 100,
   fetchTimeoutMs: 15_000,
   fetchMaxRedirects: 3,
+  storageQuotaBytes: 1024 * 1024 * 1024,
 };
 
 export function makeUrlConfig(publicUrl: string, siteDomain: string): UrlConfig {

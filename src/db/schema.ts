@@ -13,6 +13,10 @@ export interface ProjectTable {
   generation: Generated<number>;
   /** Number of pages, kept with every page create/delete (migration 0007). */
   page_count: Generated<number>;
+  /** Bytes of all the project's assets, kept with every asset write (migration 0010). Read with Number(): int8 may arrive as text. */
+  storage_bytes: Generated<number | string>;
+  /** This project's storage quota in bytes; null means the server's default (0 there: unlimited). */
+  storage_quota_bytes: Generated<number | string | null>;
 }
 
 export interface DownloadDailyTable {
@@ -154,6 +158,13 @@ export interface SitePathTable {
 
 export interface Database {
   projects: ProjectTable;
+/** A blob stored by an upload whose assets are not committed yet (migration 0010). */
+export interface BlobHoldTable {
+  hold_id: string;
+  sha256: string;
+  created_at: string;
+}
+
   api_tokens: ApiTokenTable;
   pages: PageTable;
   page_versions: PageVersionTable;
@@ -166,3 +177,4 @@ export interface Database {
   download_token_daily: DownloadTokenDailyTable;
   site_paths: SitePathTable;
 }
+  blob_holds: BlobHoldTable;

@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import { rebuildTokenCounters } from './migrations/0006-token-state-counters.js';
 import { rebuildPageCounts } from './migrations/0007-page-counts.js';
 import { rebuildSitePaths } from './migrations/0008-site-paths.js';
+import { rebuildStorageCounts } from './migrations/0010-storage-quota.js';
 import type { Db } from './connect.js';
 import type { Database } from './schema.js';
 
@@ -98,6 +99,7 @@ export async function importData(db: Db, file: string): Promise<Record<string, n
     await rebuildTokenCounters(tx as unknown as Kysely<unknown>);
     await rebuildPageCounts(tx as unknown as Kysely<unknown>);
     await rebuildSitePaths(tx as unknown as Kysely<unknown>);
+    await rebuildStorageCounts(tx as unknown as Kysely<unknown>);
     if (db.dialect === 'postgres') {
       await sql`select setval(pg_get_serial_sequence('download_events', 'id'), coalesce((select max(id) from download_events), 0) + 1, false)`.execute(tx);
     }
