@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const CLI = path.resolve('dist/sitepub.mjs');
 const cleanEnv = (): NodeJS.ProcessEnv => {
   const env = { ...process.env };
-  for (const k of ['DATABASE_URL', 'PORT', 'HOST', 'SITEPUB_DATA', 'SITEPUB_PUBLIC_URL', 'SITEPUB_SITE_DOMAIN', 'SITEPUB_PROJECT']) delete env[k];
+  for (const k of ['DATABASE_URL', 'PORT', 'HOST', 'SITEPUB_DATA', 'SITEPUB_PUBLIC_URL', 'SITEPUB_SITE_DOMAIN', 'SITEPUB_PROJECT', 'SITEPUB_STORAGE_QUOTA_MB']) delete env[k];
   return env;
 };
 
@@ -45,7 +45,7 @@ describe('CLI commands', () => {
     const h = cli(['--help'], dir);
     expect(h.status).toBe(0);
     for (const c of ['serve', 'mcp', 'project create', 'token create']) expect(h.stdout).toContain(c);
-    for (const c of [['serve'], ['mcp'], ['project', 'create'], ['project', 'list'], ['token', 'create'], ['token', 'revoke']]) {
+    for (const c of [['serve'], ['mcp'], ['project', 'create'], ['project', 'list'], ['project', 'quota'], ['token', 'create'], ['token', 'revoke']]) {
       const r = cli([...c, '--help'], dir);
       expect(r.status, c.join(' ')).toBe(0);
       expect(r.stdout).toContain('Usage: sitepub');
@@ -73,6 +73,18 @@ describe('CLI commands', () => {
     expect(rv.stdout).toContain(`Revoked ${t.token_id}`);
     const tl = cli(['token', 'list', '--json'], dir);
     expect(tl.stdout).not.toContain(t.token);
+  });
+
+  it('shows and sets a project storage quota', () => {
+    const p = JSON.parse(cli(['project', 'create', '--name', 'Quota shop', '--json'], dir).stdout) as { project_id: string };
+    const shown = (args: string[]) => JSON.parse(cli(['project', 'quota', '--project', p.project_id, ...args, '--json'], dir).stdout) as { used_bytes: number; quota_bytes: number };
+    expect(shown([])).toEqual({ project_id: p.project_id, used_bytes: 0, quota_bytes: 1024 * 1024 * 1024 });
+    expect(shown(['--mb', '5']).quota_bytes).toBe(5 * 1024 * 1024);
+    expect(shown(['--mb', '0']).quota_bytes).toBe(0);
+    expect(shown(['--default']).quota_bytes).toBe(1024 * 1024 * 1024);
+    const bad = cli(['project', 'quota', '--project', p.project_id, '--mb', 'lots'], dir);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--mb');
   });
 });
 

@@ -23,6 +23,7 @@ Commands:
   mcp              the MCP server over stdio (for Claude Desktop, Cursor, VS Code...)
   project create   create a project and its API token
   project list     list projects
+  project quota    show or set a project's storage quota
   token create     create an API token for a project
   token revoke     revoke an API token by id, token or prefix
   token list       list API tokens (ids and prefixes only)
@@ -31,7 +32,8 @@ Commands:
   import           load an export into an empty database
 
 Run "sitepub <command> --help" for the options of a command.
-Environment: PORT, HOST, SITEPUB_DATA, SITEPUB_PUBLIC_URL, SITEPUB_SITE_DOMAIN, DATABASE_URL, SITEPUB_PROJECT.`,
+Environment: PORT, HOST, SITEPUB_DATA, SITEPUB_PUBLIC_URL, SITEPUB_SITE_DOMAIN, DATABASE_URL, SITEPUB_PROJECT,
+SITEPUB_STORAGE_QUOTA_MB (default per-project storage quota, 1024; 0 = unlimited).`,
   serve: `Usage: sitepub serve [--port 8787] [--host 127.0.0.1] [--data ./data] [--workers N] [--toolsets pages,assets,downloads] [--read-only]
 
 Serves MCP (Streamable HTTP) at /mcp, REST at /papi and /iapi, download links at /d/{token},
@@ -47,6 +49,10 @@ in the data folder is reachable; --project (or SITEPUB_PROJECT) sets the default
 Creates a project and a project API token (shown once). --json prints
 {"project_id","domain","url","token"}.`,
   'project list': 'Usage: sitepub project list [--json] [--data ./data]',
+  'project quota': `Usage: sitepub project quota --project ID [--mb N | --default] [--json] [--data ./data]
+
+Shows a project's storage use and quota. --mb N sets its own quota in megabytes (0 = unlimited);
+--default returns it to the server's default (SITEPUB_STORAGE_QUOTA_MB, 1024 unless set).`,
   'token create': `Usage: sitepub token create (--project ID | --account) [--read-only] [--json] [--data ./data]
 
 Creates an API token (shown once; only its hash is stored). A project token works on one
@@ -82,6 +88,8 @@ const OPTIONS = {
   out: { type: 'string' },
   workers: { type: 'string' },
   in: { type: 'string' },
+  mb: { type: 'string' },
+  default: { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -257,6 +265,21 @@ async function main(argv: string[]): Promise<number> {
         const projects = await core.projects.list();
         if (v.json) out(JSON.stringify(projects.map((p) => ({ project_id: p.id, name: p.name, domain: p.domain, url: p.url, created_at: p.created_at }))));
         else for (const p of projects) out(`${p.id}\t${p.domain}\t${p.name}`);
+        return 0;
+      }
+      case 'project quota': {
+        const projectId = v.project ?? settings.defaultProject;
+        if (!projectId) throw new UsageError('--project ID is required (see `sitepub project list`).');
+        const project = await core.projects.get(projectId);
+        if (v.mb !== undefined && v.default) throw new UsageError('Pass --mb N or --default, not both.');
+        if (v.mb !== undefined) {
+          const mb = Number(v.mb);
+          if (!Number.isFinite(mb) || mb < 0) throw new UsageError('--mb takes a number of megabytes, 0 for unlimited.');
+          await core.assets.quota.setQuota(project.id, Math.round(mb * 1024 * 1024));
+        } else if (v.default) await core.assets.quota.setQuota(project.id, null);
+        const { used, quota } = await core.assets.quota.usage(project.id);
+        if (v.json) out(JSON.stringify({ project_id: project.id, used_bytes: used, quota_bytes: quota }));
+        else out(`${project.id}\tused ${(used / 1048576).toFixed(1)} MB of ${quota === 0 ? 'unlimited' : `${(quota / 1048576).toFixed(1)} MB`}`);
         return 0;
       }
       case 'token create': {
