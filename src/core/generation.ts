@@ -16,9 +16,13 @@ export async function bumpGeneration(tx: Kysely<Database> | Transaction<Database
 
 const statements = new WeakMap<object, { get(id: string): unknown }>();
 
-/** The site's write generation: a prepared statement on SQLite (microseconds), a query on PostgreSQL. */
+/**
+ * The site's write generation: a prepared statement on SQLite (microseconds), a query on PostgreSQL,
+ * and the same query while a transaction is open on the SQLite handle (a synchronous read then would
+ * see that transaction's uncommitted bump).
+ */
 export function readGeneration(db: Db, projectId: string): number | Promise<number> {
-  if (db.sqlite) {
+  if (db.sqlite && !db.sqlite.inTransaction) {
     let st = statements.get(db.sqlite);
     if (!st) statements.set(db.sqlite, (st = db.sqlite.prepare('select generation from projects where id = ?').pluck()));
     return (st.get(projectId) as number | undefined) ?? -1;

@@ -25,9 +25,14 @@ export function statement(sqlite: NonNullable<Db['sqlite']>, sql: string): State
   return st;
 }
 
-/** One read, synchronously with a cached prepared statement on SQLite; undefined elsewhere. */
+/**
+ * One read, synchronously with a cached prepared statement on SQLite; undefined elsewhere, and
+ * while a transaction is open on the handle: Kysely's SQLite connection is this same handle, so a
+ * read beside another request's unfinished transaction would see its uncommitted writes. The
+ * async path waits for Kysely's connection instead.
+ */
 export function syncRead<R>(db: Db, q: CompiledQuery<R>): R[] | undefined {
-  if (!db.sqlite) return undefined;
+  if (!db.sqlite || db.sqlite.inTransaction) return undefined;
   return statement(db.sqlite, q.sql).all(...(q.parameters as unknown[])) as R[];
 }
 

@@ -130,7 +130,9 @@ export class SiteCache {
   auditGenerations(): void {
     try {
       for (const [id, p] of this.sites) {
-        if (readGeneration(this.core.db, id) !== p.dbGen) this.drop(id);
+        const g = readGeneration(this.core.db, id);
+        // A transaction is open on the handle: its generation is not settled; look again next round.
+        if (typeof g === 'number' && g !== p.dbGen) this.drop(id);
       }
     } catch {
       // The database was closed under a cache nobody closed: nothing left to audit.
