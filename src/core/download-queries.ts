@@ -3,6 +3,12 @@ import type { Database } from '../db/schema.js';
 import { template } from '../db/sync.js';
 import { NO_EXPIRY } from '../db/migrations/0006-token-state-counters.js';
 
+/**
+ * Free Range continuations per use. A download manager resumes a broken transfer a few times; a
+ * bound keeps one paid use from turning into unlimited copies while the 15-minute grant is open.
+ */
+export const GRANT_CONTINUATIONS = 16;
+
 /** The download hot path's queries, each compiled once per shape and reused with new values. */
 export class DownloadQueries {
   constructor(private readonly db: Kysely<Database>) {}
@@ -23,7 +29,7 @@ export class DownloadQueries {
     t = template(keys, (p) => {
       let q = this.db
         .updateTable('download_tokens')
-        .set((eb) => ({ use_count: eb('use_count', '+', 1), last_used_at: p.now, ...(grant ? { grant_fp: p.fp, grant_until: p.until } : {}) }))
+        .set((eb) => ({ use_count: eb('use_count', '+', 1), last_used_at: p.now, ...(grant ? { grant_fp: p.fp, grant_until: p.until, grant_left: GRANT_CONTINUATIONS } : {}) }))
         .where('token_hash', '=', p.hash)
         .where('revoked_at', 'is', null)
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)]))
@@ -42,6 +48,46 @@ export class DownloadQueries {
   tokenByHash(hash: string): CompiledQuery<unknown> {
     this.byHashTemplate ??= template(['hash'], (p) => this.db.selectFrom('download_tokens').selectAll().where('token_hash', '=', p.hash));
     return this.byHashTemplate({ hash });
+  }
+
+  private openGrantTemplate?: ReturnType<typeof template<'hash' | 'fp' | 'now'>>;
+  /**
+   * The token, if this client's grant is open with continuations left and the token is neither
+   * revoked nor expired (expiry ends a grant early: a grant never outlives its link).
+   */
+  openGrant(v: Record<'hash' | 'fp' | 'now', unknown>): CompiledQuery<unknown> {
+    this.openGrantTemplate ??= template(['hash', 'fp', 'now'], (p) =>
+      this.db
+        .selectFrom('download_tokens')
+        .selectAll()
+        .where('token_hash', '=', p.hash)
+        .where('grant_fp', '=', p.fp)
+        .where('grant_until', '>', p.now)
+        .where('grant_left', '>', 0)
+        .where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)])),
+    );
+    return this.openGrantTemplate(v);
+  }
+
+  private takeTemplate?: ReturnType<typeof template<'id' | 'fp' | 'now'>>;
+  /**
+   * Takes one free continuation: the same conditions as openGrant, re-checked by the UPDATE itself,
+   * so concurrent requests in any number of processes take at most grant_left of them.
+   */
+  takeContinuation(v: Record<'id' | 'fp' | 'now', unknown>): CompiledQuery<unknown> {
+    this.takeTemplate ??= template(['id', 'fp', 'now'], (p) =>
+      this.db
+        .updateTable('download_tokens')
+        .set((eb) => ({ grant_left: eb('grant_left', '-', 1) }))
+        .where('id', '=', p.id)
+        .where('grant_fp', '=', p.fp)
+        .where('grant_until', '>', p.now)
+        .where('grant_left', '>', 0)
+        .where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)])),
+    );
+    return this.takeTemplate(v);
   }
 
   private eventTemplate?: ReturnType<typeof template<'project' | 'token' | 'asset' | 'at' | 'outcome' | 'ip' | 'visitor' | 'ua'>>;

@@ -1,4 +1,5 @@
 import type { CompiledQuery, Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { Database, DownloadTokenTable } from '../db/schema.js';
 import type { AssetService } from './assets.js';
 import type { Clock } from './clock.js';
@@ -7,7 +8,7 @@ import { SitepubError, invalid, notFound, type ErrorType } from './errors.js';
 import { isWellFormedToken, mintToken, newId, sha256Hex, tokenDisplayPrefix, tokenHash } from './ids.js';
 import type { Project } from './projects.js';
 import type { Db } from '../db/connect.js';
-import { GroupCommit } from '../db/sync.js';
+import { GroupCommit, syncRead } from '../db/sync.js';
 import { DownloadQueries, tokenBucket } from './download-queries.js';
 import { DownloadReports } from './download-reports.js';
 import { classifyToken } from './download-state.js';
@@ -63,6 +64,9 @@ export interface Grant {
 const MAX_FILENAME_BYTES = 150;
 const MAX_METADATA_BYTES = 4096;
 const GRANT_MS = 15 * 60 * 1000;
+/** One recorded HEAD or preview per token and outcome per window (see recordLook). */
+const LOOK_WINDOW_MS = 60_000;
+const LOOK_KEYS = 10_000;
 
 const REASON_TEXT: Record<string, string> = {
   TOKEN_INVALID: 'This download link is not valid.',
@@ -209,6 +213,7 @@ export class DownloadService {
       revoked_at: null,
       grant_fp: null,
       grant_until: null,
+      grant_left: 0,
     };
     const counted = this.queries.stateCounts({ ...tokenBucket(row), tokens: 1, revoked: 0, exhausted: 0 });
     await this.db.transaction().execute(async (tx) => {
@@ -288,33 +293,68 @@ export class DownloadService {
     throw refused.error;
   }
 
-  /** Validates without consuming (HEAD, link previews, the confirmation page). */
-  async peek(rawToken: string, attempt: AttemptInfo): Promise<Grant> {
+  /**
+   * Validates without consuming (HEAD, link previews, the confirmation page). `anyVisitor` skips
+   * only the visitor check: a POST asks this before reading the form that carries the visitor id.
+   */
+  async peek(rawToken: string, attempt: AttemptInfo, opts: { anyVisitor?: boolean } = {}): Promise<Grant> {
     if (!isWellFormedToken(rawToken, 'download')) throw tokenError('TOKEN_INVALID');
     const nowIso = this.clock.now().toISOString();
-    const hash = tokenHash(rawToken);
-    const row = await this.db.selectFrom('download_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+    const q = this.queries.tokenByHash(tokenHash(rawToken)) as CompiledQuery<DownloadTokenTable>;
+    const row = (syncRead(this.sqlDb, q) ?? (await this.db.executeQuery(q)).rows)[0];
     if (!row) throw tokenError('TOKEN_INVALID');
-    const reason = classifyToken(row, attempt.visitorId ?? null, nowIso);
+    const reason = classifyToken(row, opts.anyVisitor ? row.visitor_id : (attempt.visitorId ?? null), nowIso);
     if (reason) throw tokenError(reason, row);
     return grantOf(row);
   }
 
-  /** Serves a Range continuation without a new use when this client holds an open grant. */
-  async continuation(rawToken: string, grantFp: string): Promise<Grant | undefined> {
+  /**
+   * The open Range grant of this client (fingerprint), with free continuations left, on a token
+   * neither revoked nor expired; undefined otherwise. Reads only: whether the request is a real
+   * resume depends on the file (its size and ETag), which the caller checks before takeContinuation.
+   */
+  async openGrant(rawToken: string, grantFp: string): Promise<Grant | undefined> {
     if (!isWellFormedToken(rawToken, 'download')) return undefined;
-    const nowIso = this.clock.now().toISOString();
-    const row = await this.db
-      .selectFrom('download_tokens')
-      .selectAll()
-      .where('token_hash', '=', tokenHash(rawToken))
-      .where('grant_fp', '=', grantFp)
-      .where('grant_until', '>', nowIso)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    return grantOf(row);
+    const q = this.queries.openGrant({ hash: tokenHash(rawToken), fp: grantFp, now: this.clock.now().toISOString() }) as CompiledQuery<DownloadTokenTable>;
+    const row = (syncRead(this.sqlDb, q) ?? (await this.db.executeQuery(q)).rows)[0];
+    return row ? grantOf(row) : undefined;
   }
+
+  /**
+   * Takes one free continuation of an open grant and records it ('range'). False when none was
+   * left or the token stopped being usable meanwhile: the caller then consumes a use instead.
+   */
+  async takeContinuation(g: Grant, grantFp: string, attempt: AttemptInfo): Promise<boolean> {
+    const nowIso = this.clock.now().toISOString();
+    const take = this.queries.takeContinuation({ id: g.token.id, fp: grantFp, now: nowIso });
+    const event = this.queries.event({ project: g.token.project_id, token: g.token.id, asset: g.token.asset_slug, at: nowIso, outcome: 'range', ip: attempt.ip ?? null, visitor: attempt.visitorId ?? null, ua: attempt.userAgent ? attempt.userAgent.slice(0, 300) : null });
+    const grouped = this.commits.run((all, run) => {
+      if (run(take) !== 1) return false;
+      all(event);
+      return true;
+    });
+    if (grouped) return grouped;
+    const taken = Number((await this.db.executeQuery(take)).numAffectedRows ?? 0) === 1;
+    if (taken) await this.db.executeQuery(event);
+    return taken;
+  }
+
+  /**
+   * Sampled record of a look that consumes nothing (HEAD, link previews): at most one row per token
+   * and outcome per minute in this process. Anyone holding a link can send thousands of these a
+   * second, and each would be a database write; their exact count is worth nothing (no use, no
+   * money), while whether and when a link was looked at is kept. Consumed downloads are never sampled.
+   */
+  async recordLook(token: DownloadTokenTable, outcome: 'head' | 'preview', attempt: AttemptInfo): Promise<void> {
+    const now = this.clock.now();
+    const key = `${token.id}\u0000${outcome}`;
+    const last = this.looks.get(key);
+    if (last !== undefined && now.getTime() - last < LOOK_WINDOW_MS) return;
+    this.looks.set(key, now.getTime());
+    await this.record(token.project_id, token.id, token.asset_slug, outcome, attempt, now.toISOString());
+  }
+
+  private readonly looks = new LRUCache<string, number>({ max: LOOK_KEYS });
 
   /** Why nothing was consumed; or, for a usable token that wants confirmation, the grant to confirm. */
   private async refusal(hash: string, visitor: string | null, projectId: string | undefined, nowIso: string): Promise<{ error: SitepubError; row?: DownloadTokenTable } | Grant> {

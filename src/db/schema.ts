@@ -135,6 +135,8 @@ export interface DownloadTokenTable {
   revoked_at: string | null;
   grant_fp: string | null;
   grant_until: string | null;
+  /** Range continuations the open grant still serves without a new use (migration 0009). */
+  grant_left: number;
 }
 
 export interface DownloadEventTable {

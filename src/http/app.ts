@@ -31,13 +31,13 @@ export function createApp(deps: AppDeps): { app: Hono; cache: SiteCache; listene
   const siteSuffix = `.${core.urls.siteDomain}`;
 
   const platform = new Hono();
-  platform.use(
-    '*',
-    bodyLimit({
-      maxSize: options.maxBodyBytes,
-      onError: (c) => errorJson(c, new SitepubError('PAYLOAD_TOO_LARGE', `Request body over ${options.maxBodyBytes} bytes. Use source_url for large files.`)),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: options.maxBodyBytes,
+    onError: (c) => errorJson(c, new SitepubError('PAYLOAD_TOO_LARGE', `Request body over ${options.maxBodyBytes} bytes. Use source_url for large files.`)),
+  });
+  // Not for download links: this limit buffers a chunked body before any route runs, and /d/ reads
+  // a few bytes of form itself, only after checking the token (downloads.ts).
+  platform.use('*', (c, next) => (c.req.path.startsWith('/d/') ? next() : limitBody(c, next)));
   platform.get('/healthz', (c) => c.json({ ok: true }));
   platform.get('/openapi.json', (c) => c.json(openApiDocument(core.urls.publicUrl)));
   platform.get('/', (c) =>

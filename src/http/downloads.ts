@@ -1,6 +1,7 @@
 import contentDisposition from 'content-disposition';
 import type { Context, Hono } from 'hono';
 import parseRange from 'range-parser';
+import type { AssetService } from '../core/assets.js';
 import { DownloadService, humanReason, type Grant } from '../core/downloads.js';
 import { SitepubError, toErrorBody } from '../core/errors.js';
 import { clientIp } from './client-ip.js';
@@ -23,6 +24,11 @@ const SECURITY_HEADERS = {
 };
 
 const enc = new TextEncoder();
+
+/** The confirmation form carries one short field (visitor_id); anything much bigger is not our form. */
+const FORM_MAX_BYTES = 4096;
+
+type Asset = NonNullable<Awaited<ReturnType<AssetService['content']>>>;
 
 /** One request to a download link, whatever carried it (Hono in tests and for POST, the raw Node socket for GET/HEAD). */
 export interface DownloadRequest {
@@ -73,6 +79,36 @@ function confirmationPage(g: Grant, visitorId: string | null): SiteReply {
 }
 
 /**
+ * What a GET answers with: the whole file, one byte range, or 416. The Range header counts only
+ * when If-Range (if any) matches the file's ETag by strong comparison (RFC 9110 13.1.5); a date
+ * never matches, as no Last-Modified is sent. Several ranges that do not merge into one get the
+ * whole file.
+ */
+type Slice = 'full' | 'unsatisfiable' | { start: number; end: number };
+
+function sliceOf(asset: Asset, range: string | undefined, ifRange: string | undefined): Slice {
+  if (!range) return 'full';
+  if (ifRange !== undefined && ifRange.trim() !== etagOf(asset.row.sha256)) return 'full';
+  const r = parseRange(asset.data.byteLength, range, { combine: true });
+  if (r === -1) return 'unsatisfiable';
+  if (r === -2 || r.type !== 'bytes' || r.length !== 1) return 'full';
+  return r[0]!;
+}
+
+/**
+ * A continuation resumes a transfer: its answer leaves out the file's first byte. Anything that
+ * starts at byte 0 (`bytes=0-`, a suffix or merged ranges covering the file, a failed If-Range)
+ * is a fresh copy and costs a use. A 416 carries no bytes, so under a grant it is free too.
+ */
+const isResume = (s: Slice): boolean => s === 'unsatisfiable' || (s !== 'full' && s.start > 0);
+
+async function assetOf(deps: AppDeps, g: Grant): Promise<Asset> {
+  const asset = await deps.core.assets.content(g.token.project_id, g.token.asset_slug);
+  if (!asset) throw new SitepubError('NOT_FOUND', 'The file behind this link is no longer available.');
+  return asset;
+}
+
+/**
  * The download link: HEAD and previews look without consuming; GET (or the confirmation page's
  * POST) consumes one use, or rides the Range grant of a download already counted.
  */
@@ -97,24 +133,39 @@ export async function downloadReply(deps: AppDeps, r: DownloadRequest): Promise<
     if (wait > 0) throw new SitepubError('RATE_LIMITED', 'Too many failed attempts', { retry_after: wait });
     if (r.method === 'HEAD' || (r.method === 'GET' && isPreview(r))) {
       const g = await downloads.peek(r.token, attempt);
-      await downloads.record(g.token.project_id, g.token.id, g.token.asset_slug, r.method === 'HEAD' ? 'head' : 'preview', attempt);
-      if (r.method === 'HEAD') return await fileReply(deps, g, null, true);
+      await downloads.recordLook(g.token, r.method === 'HEAD' ? 'head' : 'preview', attempt);
+      if (r.method === 'HEAD') return fileReply(g, await assetOf(deps, g), 'full', true);
       return page(200, 'A file download link', '<p>Open this link in a browser to download the file.</p>');
     }
     const fp = DownloadService.fingerprint(r.ip, ua);
     const range = r.method === 'GET' ? r.header('range') : undefined;
-    let grant: Grant | undefined = range ? await downloads.continuation(r.token, fp) : undefined;
-    if (grant) await downloads.record(grant.token.project_id, grant.token.id, grant.token.asset_slug, 'range', attempt);
-    else {
+    let grant: Grant | undefined;
+    let asset: Asset | undefined;
+    let slice: Slice = 'full';
+    // Only a Range request can be a continuation: a plain GET goes straight to its one UPDATE.
+    if (range) {
+      const open = await downloads.openGrant(r.token, fp);
+      if (open) {
+        asset = await assetOf(deps, open);
+        slice = sliceOf(asset, range, r.header('if-range'));
+        if (isResume(slice) && (await downloads.takeContinuation(open, fp, attempt))) grant = open;
+      }
+    }
+    if (!grant) {
       try {
         grant = await downloads.consume(r.token, attempt, { grantFp: fp, direct: r.method === 'GET' });
       } catch (e) {
         await countFailure(e);
         throw e;
       }
+      if (grant.confirmation_required) return confirmationPage(grant, attempt.visitorId);
     }
-    if (grant.confirmation_required) return confirmationPage(grant, attempt.visitorId);
-    return await fileReply(deps, grant, range ?? null, false);
+    // Same token, same file: an asset looked up for the grant above serves the consumed use too.
+    if (!asset) {
+      asset = await assetOf(deps, grant);
+      slice = sliceOf(asset, range, r.header('if-range'));
+    }
+    return fileReply(grant, asset, slice, false);
   } catch (e) {
     if (!(e instanceof SitepubError)) deps.logger.error({ err: e }, 'download failed');
     return refusal(e, r.method);
@@ -123,6 +174,8 @@ export async function downloadReply(deps: AppDeps, r: DownloadRequest): Promise<
 
 /** Response headers of one file under one filename, built once (a download link is used again and again). */
 const headerCache = new Map<string, Readonly<Record<string, string>>>();
+const etagOf = (sha256: string): string => `"a-${sha256.slice(0, 24)}"`;
+
 function fileHeaders(type: string, sha256: string, filename: string, disposition: 'attachment' | 'inline'): Readonly<Record<string, string>> {
   const key = `${type}\u0000${sha256}\u0000${filename}\u0000${disposition}`;
   let h = headerCache.get(key);
@@ -133,7 +186,7 @@ function fileHeaders(type: string, sha256: string, filename: string, disposition
     'Content-Type': type,
     'Content-Disposition': contentDisposition(filename, { type: active ? 'attachment' : disposition }),
     'Accept-Ranges': 'bytes',
-    ETag: `"a-${sha256.slice(0, 24)}"`,
+    ETag: etagOf(sha256),
   };
   if (active) built['Content-Security-Policy'] = "default-src 'none'; sandbox";
   if (headerCache.size >= 1000) headerCache.clear();
@@ -141,36 +194,92 @@ function fileHeaders(type: string, sha256: string, filename: string, disposition
   return h;
 }
 
-async function fileReply(deps: AppDeps, g: Grant, rangeHeader: string | null, headOnly: boolean): Promise<SiteReply> {
-  const asset = await deps.core.assets.content(g.token.project_id, g.token.asset_slug);
-  if (!asset) throw new SitepubError('NOT_FOUND', 'The file behind this link is no longer available.');
+function fileReply(g: Grant, asset: Asset, slice: Slice, headOnly: boolean): SiteReply {
   const headers = { ...fileHeaders(asset.row.content_type, asset.row.sha256, g.token.filename, g.token.disposition) };
   const size = asset.data.byteLength;
-  if (rangeHeader) {
-    const r = parseRange(size, rangeHeader, { combine: true });
-    if (r === -1) return { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` }, body: null };
-    if (r !== -2 && r.type === 'bytes' && r.length === 1) {
-      const { start, end } = r[0]!;
-      headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
-      headers['Content-Length'] = String(end - start + 1);
-      return { status: 206, headers, body: headOnly ? null : asset.data.subarray(start, end + 1) };
-    }
+  if (slice === 'unsatisfiable') return { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` }, body: null };
+  if (slice !== 'full') {
+    const { start, end } = slice;
+    headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
+    headers['Content-Length'] = String(end - start + 1);
+    return { status: 206, headers, body: headOnly ? null : asset.data.subarray(start, end + 1) };
   }
   headers['Content-Length'] = String(size);
   return { status: 200, headers, body: headOnly ? null : asset.data };
 }
 
-/** The Hono route (tests drive it with app.request; POST from the confirmation page comes here). */
+/**
+ * Whether a POST's body is worth reading: the token is well formed, known and usable (the visitor
+ * aside: the form carries it), and the address is not blocked for guessing. Otherwise the request
+ * is answered without its body, by downloadReply, which refuses it and counts the failure.
+ */
+async function formWorthReading(deps: AppDeps, r: DownloadRequest): Promise<boolean> {
+  if (deps.core.limiter.blockedFor(`link:${r.ip ?? 'unknown'}`) > 0) return false;
+  try {
+    await deps.core.downloads.peek(r.token, {}, { anyVisitor: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The body, or undefined once it passes `cap` bytes: reading stops there and the rest is never taken in. */
+async function readCapped(body: ReadableStream<Uint8Array>, cap: number): Promise<Uint8Array | undefined> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > cap) {
+      reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** visitor_id from the confirmation form (urlencoded, or multipart from other clients); 'too-large' past the cap. */
+async function formVisitorId(req: Request): Promise<string | undefined | 'too-large'> {
+  const type = req.headers.get('content-type') ?? '';
+  const urlencoded = /^application\/x-www-form-urlencoded/i.test(type);
+  if (!req.body || !(urlencoded || /^multipart\/form-data/i.test(type))) return undefined;
+  const declared = Number(req.headers.get('content-length') ?? 0);
+  if (declared > FORM_MAX_BYTES) return 'too-large';
+  const bytes = await readCapped(req.body, FORM_MAX_BYTES);
+  if (!bytes) return 'too-large';
+  try {
+    const v = urlencoded ? new URLSearchParams(Buffer.from(bytes).toString('utf8')).get('visitor_id') : (await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': type } }).formData()).get('visitor_id');
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const toResponse = (reply: SiteReply): Response => new Response(reply.body as Uint8Array<ArrayBuffer> | null, { status: reply.status, headers: reply.headers });
+
+/**
+ * The Hono route (tests drive it with app.request; POST from the confirmation page comes here).
+ * A POST body is read only after the token checks out, and only up to FORM_MAX_BYTES: an
+ * unauthenticated request must not make the server take in megabytes (the platform's body limit
+ * does not apply here, see app.ts).
+ */
 export function mountDownloads(app: Hono, deps: AppDeps): void {
   app.on(['GET', 'HEAD', 'POST'], '/d/:token', async (c: Context) => {
-    const form = c.req.method === 'POST' ? await c.req.parseBody().catch(() => ({}) as Record<string, unknown>) : {};
-    const reply = await downloadReply(deps, {
+    const r: DownloadRequest = {
       method: c.req.method,
       token: c.req.param('token') ?? '',
       ip: clientIp(c, deps.options.trustProxy),
       header: (n) => c.req.header(n),
-      visitorId: c.req.query('visitor_id') ?? c.req.header('x-visitor-id') ?? (typeof form.visitor_id === 'string' ? form.visitor_id : undefined),
-    });
-    return new Response(reply.body as Uint8Array<ArrayBuffer> | null, { status: reply.status, headers: reply.headers });
+      visitorId: c.req.query('visitor_id') ?? c.req.header('x-visitor-id'),
+    };
+    if (r.method === 'POST' && r.visitorId === undefined && (await formWorthReading(deps, r))) {
+      const v = await formVisitorId(c.req.raw);
+      if (v === 'too-large') return toResponse(page(413, 'Request too large', '<p>This download form sends only a few bytes; the request was far larger and was not processed.</p>'));
+      r.visitorId = v;
+    }
+    return toResponse(await downloadReply(deps, r));
   });
 }

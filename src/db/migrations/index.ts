@@ -8,6 +8,7 @@ import * as m0005 from './0005-token-state-indexes.js';
 import * as m0006 from './0006-token-state-counters.js';
 import * as m0007 from './0007-page-counts.js';
 import * as m0008 from './0008-site-paths.js';
+import * as m0009 from './0009-grant-continuations.js';
 import * as m0010 from './0010-storage-quota.js';
 
 export interface Migration {
@@ -25,5 +26,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0006-token-state-counters', up: m0006.up },
   { name: '0007-page-counts', up: m0007.up },
   { name: '0008-site-paths', up: m0008.up },
+  { name: '0009-grant-continuations', up: m0009.up },
   { name: '0010-storage-quota', up: m0010.up },
 ];
