@@ -158,8 +158,6 @@ export interface SitePathTable {
   kind: 'page' | 'asset';
 }
 
-export interface Database {
-  projects: ProjectTable;
 /** A blob stored by an upload whose assets are not committed yet (migration 0010). */
 export interface BlobHoldTable {
   hold_id: string;
@@ -167,6 +165,8 @@ export interface BlobHoldTable {
   created_at: string;
 }
 
+export interface Database {
+  projects: ProjectTable;
   api_tokens: ApiTokenTable;
   pages: PageTable;
   page_versions: PageVersionTable;
@@ -178,5 +178,5 @@ export interface BlobHoldTable {
   download_daily: DownloadDailyTable;
   download_token_daily: DownloadTokenDailyTable;
   site_paths: SitePathTable;
-}
   blob_holds: BlobHoldTable;
+}
