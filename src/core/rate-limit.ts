@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/schema.js';
 import type { Clock } from './clock.js';
 
@@ -26,13 +27,22 @@ export const DEFAULT_RATE_LIMIT: RateLimitOptions = { points: 20, windowSec: 60 
  * upsert per failure. Blocks are remembered locally, so a blocked client costs no query.
  */
 export class DbRateLimiter implements RateLimiter {
-  private readonly blocked = new Map<string, number>();
+  /**
+   * Blocks known to this process. Bounded by least-recent use, never cleared wholesale: an attacker
+   * cannot unblock itself by making many keys; a block evicted here is found again at its next
+   * failure (the window's count is in the database).
+   */
+  private readonly blocked: LRUCache<string, number>;
+  private lastSweep = 0;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly opts: RateLimitOptions = DEFAULT_RATE_LIMIT,
-  ) {}
+    maxBlocked = 100_000,
+  ) {
+    this.blocked = new LRUCache<string, number>({ max: maxBlocked });
+  }
 
   blockedFor(key: string): number {
     const until = this.blocked.get(key);
@@ -49,6 +59,7 @@ export class DbRateLimiter implements RateLimiter {
     const now = this.clock.now();
     const nowIso = now.toISOString();
     const cutoff = new Date(now.getTime() - this.opts.windowSec * 1000).toISOString();
+    await this.sweep(now.getTime(), cutoff);
     const row = await this.db
       .insertInto('rate_limits')
       .values({ key, window_start: nowIso, count: 1 })
@@ -63,7 +74,13 @@ export class DbRateLimiter implements RateLimiter {
     if (row.count <= this.opts.points) return 0;
     const until = new Date(row.window_start).getTime() + this.opts.windowSec * 1000;
     this.blocked.set(key, until);
-    if (this.blocked.size > 100_000) this.blocked.clear();
     return Math.max(1, Math.ceil((until - now.getTime()) / 1000));
+  }
+
+  /** Counters whose window has passed say nothing any more: dropped about once a window, so the table holds only live windows. */
+  private async sweep(nowMs: number, cutoff: string): Promise<void> {
+    if (nowMs - this.lastSweep < this.opts.windowSec * 1000) return;
+    this.lastSweep = nowMs;
+    await this.db.deleteFrom('rate_limits').where('window_start', '<=', cutoff).execute();
   }
 }
