@@ -65,6 +65,18 @@ for (const kind of DIALECTS) {
       expect(await env.core.db.kysely.selectFrom('blob_holds').selectAll().execute()).toEqual([]);
     });
 
+    it('an item whose path is taken fails the batch before anything is fetched', async () => {
+      heldAtRequest.length = 0;
+      const items = [
+        { slug: 'early/a.pdf', source_url: `${srv.base}/f300.pdf` },
+        { slug: 'books/f3.pdf', source_url: `${srv.base}/f301.pdf` },
+      ];
+      const e = await rejection(env.core.assets.bulkUpload(env.project, items));
+      expect(e.type).toBe('ALREADY_EXISTS');
+      expect(e.message).toContain('assets[1]');
+      expect(heldAtRequest).toHaveLength(0);
+    });
+
     it('refuses growth past the quota with a typed error, and counts deletes and overwrites', async () => {
       const p = await env.core.projects.create({ name: 'Quota', subdomain: `quota-${kind}` });
       const size = PDF_MIN.length + 1000;

@@ -248,6 +248,7 @@ export class AssetService {
       return slug;
     });
     assertDistinctSlugs('assets', slugs);
+    await this.assertPathsFree(project, slugs, inputs);
     await this.sweepStaleHolds();
     // An early answer, before more is fetched, when new items cannot fit; the final transaction
     // decides exactly (overwrites free what they replace, so only all-new batches are judged early).
@@ -281,6 +282,26 @@ export class AssetService {
       await this.releaseHold(hold, staged.map((p) => p.sha256)).catch(() => undefined);
       throw e;
     }
+  }
+
+  /**
+   * Before anything is fetched: an item whose path is taken (by a page, or by an asset it does not
+   * overwrite) would fail the batch at the end anyway, after every download. The final transaction
+   * still decides (a path may be taken meanwhile).
+   */
+  private async assertPathsFree(project: Project, slugs: readonly string[], inputs: readonly AssetUploadInput[]): Promise<void> {
+    const taken = new Map<string, string>();
+    for (let i = 0; i < slugs.length; i += 500) {
+      const rows = await this.db.selectFrom('site_paths').select(['path', 'kind']).where('project_id', '=', project.id).where('path', 'in', slugs.slice(i, i + 500)).execute();
+      for (const r of rows) taken.set(r.path, r.kind);
+    }
+    slugs.forEach((slug, index) => {
+      const kind = taken.get(slug);
+      if (kind === 'page') throw new SitepubError('ALREADY_EXISTS', `assets[${index}]: a page already uses the path "${slug}"; pages and assets share the site's URL space. Nothing was uploaded.`, { slug, index });
+      if (kind === 'asset' && !inputs[index]!.overwrite) {
+        throw new SitepubError('ALREADY_EXISTS', `assets[${index}]: asset "${slug}" already exists. Pass overwrite: true to replace it, or choose another slug. Nothing was uploaded.`, { slug, index });
+      }
+    });
   }
 
   /** Drops an upload's holds and collects the blobs only it kept. */
