@@ -74,6 +74,11 @@ describe('HTTP platform', () => {
   });
 
   it('serves sites live after each write, with ETag/304 and nosniff', async () => {
+    // Its own site, so the test stands alone (no reliance on what the REST test wrote).
+    const project = await env.core.projects.create({ name: 'Live', subdomain: 'live' });
+    const SITE = 'live.localhost:8787';
+    await env.core.pages.create(project, { slug: 'index.html', content: '<h1>Hallo</h1>' });
+    await env.core.pages.create(project, { slug: 'blog/post-1.html', content: '<p>post</p>' });
     let r = await req('/', { host: SITE });
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -83,7 +88,7 @@ describe('HTTP platform', () => {
     r = await req('/', { host: SITE, headers: { 'if-none-match': etag } });
     expect(r.status).toBe(304);
 
-    await env.core.pages.update(env.project, { slug: 'index.html', content: '<h1>Changed</h1>' });
+    await env.core.pages.update(project, { slug: 'index.html', content: '<h1>Changed</h1>' });
     r = await req('/', { host: SITE, headers: { 'if-none-match': etag } });
     expect(r.status).toBe(200);
     expect(await r.text()).toBe('<h1>Changed</h1>');
@@ -93,9 +98,9 @@ describe('HTTP platform', () => {
     r = await req('/blog/post-1.html', { host: SITE });
     expect(await r.text()).toBe('<p>post</p>');
 
-    await env.core.assets.upload(env.project, { slug: 'images/logo.png', content: b64(PNG_1PX) });
-    await env.core.assets.upload(env.project, { slug: 'images/icon.svg', content_text: '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>' });
-    await env.core.assets.upload(env.project, { slug: 'files/secret.pdf', content: b64(PDF_MIN), private: true });
+    await env.core.assets.upload(project, { slug: 'images/logo.png', content: b64(PNG_1PX) });
+    await env.core.assets.upload(project, { slug: 'images/icon.svg', content_text: '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>' });
+    await env.core.assets.upload(project, { slug: 'files/secret.pdf', content: b64(PDF_MIN), private: true });
     r = await req('/images/logo.png', { host: SITE });
     expect(r.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await r.arrayBuffer()).equals(PNG_1PX)).toBe(true);
@@ -107,12 +112,12 @@ describe('HTTP platform', () => {
     r = await req('/missing.html', { host: SITE });
     expect(r.status).toBe(404);
     expect(await r.text()).toContain('Page not found');
-    await env.core.pages.create(env.project, { slug: '404.html', content: '<h1>Custom 404</h1>' });
+    await env.core.pages.create(project, { slug: '404.html', content: '<h1>Custom 404</h1>' });
     r = await req('/missing.html', { host: SITE });
     expect(r.status).toBe(404);
     expect(await r.text()).toBe('<h1>Custom 404</h1>');
 
-    await env.core.pages.delete(env.project, 'blog/post-1.html');
+    await env.core.pages.delete(project, 'blog/post-1.html');
     r = await req('/blog/post-1.html', { host: SITE });
     expect(r.status).toBe(404);
 
