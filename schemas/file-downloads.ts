@@ -1,5 +1,8 @@
 import * as z from 'zod';
-import { isoTime, jsonObject, projectId } from './common.js';
+import { boundedJsonObject, isoTime, jsonObject, projectId } from './common.js';
+
+/** Bytes of JSON a token's metadata may take (the core enforces the same bound). */
+export const MAX_TOKEN_METADATA_BYTES = 4096;
 
 const status = z.enum(['active', 'expired', 'exhausted', 'revoked']);
 
@@ -11,7 +14,7 @@ export const generateTokenInput = z.object({
   expires_in_minutes: z.number().int().min(0).max(5256000).optional().describe('Minutes until the link expires; overrides expires_in_hours. 0 = never.'),
   max_uses: z.number().int().min(0).max(1_000_000).optional().describe('How many downloads the link allows (default 1). 0 = unlimited.'),
   visitor_id: z.string().min(1).max(200).optional().describe('Bind the link to one visitor id; only requests carrying that id can use it.'),
-  metadata: jsonObject.optional().describe('Your data kept with the token, e.g. {"order_id": "1042"} (max 4 KB).'),
+  metadata: boundedJsonObject(MAX_TOKEN_METADATA_BYTES).optional().describe('Your data kept with the token, e.g. {"order_id": "1042"} (max 4 KB).'),
   content_disposition: z.enum(['attachment', 'inline']).optional().describe('"attachment" (default) downloads; "inline" opens in the browser (PDF, images).'),
   expiration_redirect_url: z.string().max(2048).optional().describe('http(s) URL to send the buyer to when the link is expired, used up or revoked.'),
   require_confirmation: z.boolean().optional().describe('Show a small page with a Download button first, so mail scanners and link previews cannot use up the link. Recommended for emailed one-time links.'),

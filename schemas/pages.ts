@@ -1,8 +1,11 @@
 import * as z from 'zod';
-import { isoTime, jsonObject, limit, offset, pageSlug, projectId } from './common.js';
+import { boundedJsonObject, isoTime, jsonObject, limit, offset, pageSlug, projectId } from './common.js';
 
-const meta = jsonObject.optional().describe('Page metadata, e.g. {"title": "About us", "language": "en"}. `title` is shown in pages_list.');
-const seo = jsonObject.optional().describe('SEO settings, e.g. {"description": "...", "robots": "index, follow"}.');
+/** Bytes of JSON each of meta and seo may take. */
+export const MAX_PAGE_META_BYTES = 65_536;
+
+const meta = boundedJsonObject(MAX_PAGE_META_BYTES).optional().describe('Page metadata, e.g. {"title": "About us", "language": "en"}. `title` is shown in pages_list.');
+const seo = boundedJsonObject(MAX_PAGE_META_BYTES).optional().describe('SEO settings, e.g. {"description": "...", "robots": "index, follow"}.');
 const content = z.string().describe('The full HTML document of the page.');
 
 export const pageSummary = z.object({

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { projectId } from './common.js';
+import { NOT_WELL_FORMED, projectId, wellFormedText } from './common.js';
 
 export const projectStatusInput = z.object({ project_id: projectId });
 export const projectStatusOutput = z.object({
@@ -20,7 +20,7 @@ export const projectInfo = z.object({
   created_at: z.string(),
 });
 export const projectCreateInput = z.object({
-  name: z.string().min(1).max(200).describe('Display name of the site'),
+  name: z.string().min(1).max(200).refine(wellFormedText, NOT_WELL_FORMED).describe('Display name of the site'),
   subdomain: z.string().min(1).max(63).optional().describe('Subdomain of the site (a-z, 0-9, "-"); default: derived from the name'),
 });
 export const projectListOutput = z.object({ projects: z.array(projectInfo), total: z.number().int() });

@@ -1,6 +1,8 @@
 import type * as z from 'zod';
 import type { Core } from '../src/core/core.js';
+import { SitepubError } from '../src/core/errors.js';
 import type { Project } from '../src/core/projects.js';
+import { codeUnit, loneSurrogateAt } from '../src/core/slug.js';
 
 export type Toolset = 'project' | 'pages' | 'assets' | 'downloads';
 
@@ -59,3 +61,53 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: To
 export const READ: Annotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
 export const ADDITIVE: Annotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
 export const DESTRUCTIVE: Annotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false };
+
+/** One line per problem, "field: what is wrong", for a model to act on. */
+export function zodMessage(e: z.ZodError): string {
+  return e.issues.map((i) => `${i.path.length ? i.path.join('.') : '(arguments)'}: ${i.message}`).join('; ');
+}
+
+/** The first string (value or property name) in `value` that is not well-formed UTF-16, if any. */
+function findLoneSurrogate(value: unknown): { field: string; what: string } | undefined {
+  // Iterative: the schemas bound the depth, but this walk must not depend on that.
+  const stack: Array<[unknown, Array<string | number>]> = [[value, []]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      const at = loneSurrogateAt(v);
+      if (at >= 0) return { field: path.join('.'), what: `contains a lone UTF-16 surrogate (code unit ${codeUnit(v, at)} at index ${at})` };
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], [...path, i]]);
+    } else if (v !== null && typeof v === 'object') {
+      const entries = Object.entries(v);
+      for (const [k] of entries) {
+        const at = loneSurrogateAt(k);
+        if (at >= 0) return { field: path.join('.'), what: `has a property name with a lone UTF-16 surrogate (code unit ${codeUnit(k, at)} at index ${at})` };
+      }
+      for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i]![1], [...path, entries[i]![0]]]);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Validates a tool's arguments, the same way for MCP and REST, before the handler runs (and so
+ * before anything is written). Besides the schema, every string must be well-formed UTF-16: a lone
+ * surrogate has no UTF-8 form, so the databases would store a replacement character (content that
+ * differs from what was sent and acknowledged) and URL or header encoding would throw. Refused
+ * everywhere, JSON values included, so the rule is one: text must be valid Unicode.
+ * Throws VALIDATION_ERROR with `field` naming the first offending argument (dotted path).
+ */
+export function parseToolInput(def: ToolDef, args: unknown, prefix = ''): Record<string, unknown> {
+  const parsed = def.input.safeParse(args);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new SitepubError('VALIDATION_ERROR', `${prefix}${zodMessage(parsed.error)}`, first && first.path.length > 0 ? { field: first.path.join('.') } : {});
+  }
+  const bad = findLoneSurrogate(parsed.data);
+  if (bad) {
+    const field = bad.field || '(arguments)';
+    throw new SitepubError('VALIDATION_ERROR', `${prefix}${field}: ${bad.what}, which is not valid Unicode text. Send well-formed UTF-8/UTF-16 text (characters outside the BMP as complete surrogate pairs).`, bad.field ? { field: bad.field } : {});
+  }
+  return parsed.data as Record<string, unknown>;
+}

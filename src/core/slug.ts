@@ -12,6 +12,16 @@ const FORBIDDEN = /[\u0000-\u0020\u007f-\u009f\u00a0\u2028\u2029\\%?#"<>|*:`^{}\
  */
 export function normalizeSlug(raw: unknown, what: 'page' | 'asset' = 'page'): string {
   if (typeof raw !== 'string' || raw.length === 0) throw invalid(`${what} slug is required`, { field: 'slug' });
+  // Checked before anything else: a lone surrogate has no UTF-8 form, so the database would store
+  // a substitute (a different slug than the one answered) and encodeURIComponent throws on it.
+  const lone = loneSurrogateAt(raw);
+  if (lone >= 0) {
+    throw invalid(
+      `Invalid ${what} slug: it contains a lone UTF-16 surrogate (code unit ${codeUnit(raw, lone)} at index ${lone}), which is not valid Unicode text. ` +
+        'Send the slug as valid UTF-8/UTF-16 text (characters outside the BMP as complete surrogate pairs).',
+      { field: 'slug' },
+    );
+  }
   const slug = raw.normalize('NFC');
   const hint = ` Use a relative path like ${what === 'page' ? '"about.html" or "blog/post-1.html"' : '"images/logo.png"'}.`;
   const fail = (why: string): never => {
@@ -38,6 +48,23 @@ export function extensionOf(slug: string): string {
   const last = slug.slice(slug.lastIndexOf('/') + 1);
   const dot = last.lastIndexOf('.');
   return dot > 0 ? last.slice(dot + 1).toLowerCase() : '';
+}
+
+// In a /u regex a surrogate pair is one code point, so only unpaired surrogates match.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** String.prototype.isWellFormed (Node 20), which this project's ES2022 lib does not declare. */
+type WellFormed = { isWellFormed(): boolean };
+
+/** Index of the first unpaired UTF-16 surrogate in `s`, or -1 when `s` is well-formed. */
+export function loneSurrogateAt(s: string): number {
+  if ((s as unknown as WellFormed).isWellFormed()) return -1;
+  return LONE_SURROGATE.exec(s)?.index ?? -1;
+}
+
+/** The code unit at `i` as written in JSON, e.g. "\\uD800". */
+export function codeUnit(s: string, i: number): string {
+  return `\\u${s.charCodeAt(i).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 function truncate(s: string): string {

@@ -1,8 +1,8 @@
 import type { Hono } from 'hono';
+import { parseToolInput } from '../../tools/define.js';
 import { ALL_TOOLS, type ToolDef } from '../../tools/index.js';
 import { SitepubError } from '../core/errors.js';
 import { jsonSchemaOf } from '../mcp/catalog.js';
-import { zodMessage } from '../mcp/server.js';
 import type { AppDeps } from './context.js';
 import { clientIp } from './client-ip.js';
 import { bearer, errorJson } from './respond.js';
@@ -59,10 +59,9 @@ export function mountRest(app: Hono, deps: AppDeps): void {
           raw = await readBody(c.req.raw);
         }
         const args = { ...raw, ...c.req.param() } as Record<string, unknown>;
-        const parsed = def.input.safeParse(args);
-        if (!parsed.success) throw new SitepubError('VALIDATION_ERROR', zodMessage(parsed.error));
+        const input = parseToolInput(def, args);
         const project = await core.projects.authorize(actor, c.req.param('project_id'), undefined, write);
-        const data = def.output.parse(await def.handler({ core, project, client: clientIp(c, deps.options.trustProxy) ?? 'unknown' }, parsed.data));
+        const data = def.output.parse(await def.handler({ core, project, client: clientIp(c, deps.options.trustProxy) ?? 'unknown' }, input));
         return c.json({ success: true, data }, def.rest.status ?? 200);
       } catch (e) {
         if (!(e instanceof SitepubError)) deps.logger.error({ route: def.rest.path, err: e }, 'request failed');

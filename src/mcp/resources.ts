@@ -42,6 +42,23 @@ function parseUri(uri: string): { projectId: string; kind: 'pages' | 'assets'; s
 }
 
 const PAGE_SIZE = 200;
+/** The largest offset a cursor may carry: the `offset` bound of the list tools. */
+const MAX_CURSOR_OFFSET = 1_000_000_000;
+
+/**
+ * The offset in a resources/list cursor. Cursors are the decimal offsets this server issues; any
+ * other string is refused rather than guessed at (parseInt read "1e3" as 1, and an offset past
+ * 2^63 reached the database, which failed with an internal error).
+ */
+function cursorOffset(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  if (/^(0|[1-9][0-9]{0,9})$/.test(cursor) && Number(cursor) <= MAX_CURSOR_OFFSET) return Number(cursor);
+  const shown = cursor.length > 40 ? `${cursor.slice(0, 40)}... (${cursor.length} characters)` : cursor;
+  throw new McpError(
+    ErrorCode.InvalidParams,
+    `Invalid resources/list cursor ${JSON.stringify(shown)}: it is not one this server issued. Pass the nextCursor of the previous resources/list answer unchanged, or omit cursor to start from the beginning.`,
+  );
+}
 
 /** Maps domain errors to JSON-RPC errors (resources have no isError result). -32002 is "resource not found". */
 function rpcError(e: unknown): never {
@@ -63,9 +80,9 @@ export function registerResources(server: Server, core: Core, actor: Actor, defa
 
   // Lists the default project's pages, then its assets; the cursor is an offset over both.
   server.setRequestHandler(ListResourcesRequestSchema, async (req) => {
+    const offset = cursorOffset(req.params?.cursor);
     try {
       const project = await core.projects.authorize(actor, undefined, defaultProjectId, false);
-      const offset = Math.max(0, Number.parseInt(req.params?.cursor ?? '0', 10) || 0);
       const pages = await core.pages.list(project, PAGE_SIZE, offset);
       const resources: Resource[] = pages.pages.map((p) => ({ uri: pageUri(project.id, p.slug), name: p.slug, ...(p.title ? { title: p.title } : {}), mimeType: 'text/html', size: p.size_bytes }));
       if (resources.length < PAGE_SIZE) {

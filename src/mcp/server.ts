@@ -1,8 +1,8 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, SetLevelRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import type * as z from 'zod';
+import { parseToolInput } from '../../tools/define.js';
 import { selectTools, type ToolFilter } from '../../tools/index.js';
 import type { Core } from '../core/core.js';
 import { SitepubError, toErrorBody } from '../core/errors.js';
@@ -10,6 +10,7 @@ import type { Actor } from '../core/projects.js';
 import { silentLogger, type Logger } from '../log.js';
 import { catalogFor } from './catalog.js';
 import { SERVER_INSTRUCTIONS } from './instructions.js';
+import { StrictServer } from './params.js';
 import { answerTag } from '../core/answer-tag.js';
 import { ResultCache } from './result-cache.js';
 import { resultJson, withJson } from './wire.js';
@@ -32,9 +33,7 @@ export interface McpSession {
   client?: string;
 }
 
-export function zodMessage(e: z.ZodError): string {
-  return e.issues.map((i) => `${i.path.length ? i.path.join('.') : '(arguments)'}: ${i.message}`).join('; ');
-}
+export { zodMessage } from '../../tools/define.js';
 
 /** Every failure becomes an isError result whose text is the contract's error JSON. */
 export function errorResult(e: unknown): CallToolResult {
@@ -49,7 +48,7 @@ export function createMcpServer(core: Core, session: McpSession): Server {
   const readOnly = session.filter?.readOnly || session.actor.scope === 'read';
   const catalog = catalogFor(selectTools({ ...session.filter, readOnly }));
   const log = session.logger ?? silentLogger;
-  const server = new Server(SERVER_INFO, {
+  const server = new StrictServer(SERVER_INFO, {
     // Stateless HTTP builds a server per request: share one validator instead of a new Ajv each time.
     jsonSchemaValidator: (sharedValidator ??= new AjvJsonSchemaValidator()),
     capabilities: { tools: { listChanged: false }, resources: { listChanged: false }, prompts: { listChanged: false }, completions: {}, logging: {} },
@@ -58,17 +57,14 @@ export function createMcpServer(core: Core, session: McpSession): Server {
 
   server.setRequestHandler(ListToolsRequestSchema, () => catalog.listing);
 
-  // Registered through the Protocol base: the request is still parsed against CallToolRequestSchema,
-  // but the Server subclass's wrapper would parse it a second time and copy every result through
-  // CallToolResultSchema, although each result here is built from schema-checked data.
+  // StrictServer parses the request against CallToolRequestSchema once (a malformed one is -32602)
+  // and, unlike Server, does not copy every result through CallToolResultSchema.
   const onCall = async (req: z.infer<typeof CallToolRequestSchema>): Promise<CallToolResult> => {
     const def = catalog.byName.get(req.params.name);
     if (!def) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}. Call tools/list to see the available tools.`);
     const started = performance.now();
     try {
-      const parsed = def.input.safeParse(req.params.arguments ?? {});
-      if (!parsed.success) throw new SitepubError('VALIDATION_ERROR', `Invalid arguments for ${def.name}: ${zodMessage(parsed.error)}`);
-      const args = parsed.data as { project_id?: string };
+      const args = parseToolInput(def, req.params.arguments ?? {}, `Invalid arguments for ${def.name}: `) as { project_id?: string };
       const project = await core.projects.authorize(session.actor, args.project_id, session.defaultProjectId, !def.annotations.readOnlyHint);
       const answer = await def.handler({ core, project, client: session.client ?? 'local' }, args);
       log.debug({ tool: def.name, ms: Math.round(performance.now() - started) }, 'tool ok');
@@ -94,7 +90,7 @@ export function createMcpServer(core: Core, session: McpSession): Server {
       return errorResult(e);
     }
   };
-  Protocol.prototype.setRequestHandler.call(server, CallToolRequestSchema, onCall as never);
+  server.setRequestHandler(CallToolRequestSchema, onCall);
 
   registerResources(server, core, session.actor, session.defaultProjectId);
   registerPrompts(server);
