@@ -154,7 +154,7 @@ describe('safeFetch against a loopback server', () => {
     expect((await rejection(safeFetch(`${base()}/loop`, opts()))).type).toBe('SOURCE_URL_FAILED');
   });
 
-  it('checks the resolved address of names (DNS answers included)', async () => {
+  it('checks the resolved address of names (DNS answers included), and never names that address', async () => {
     const fake = (address: string, family: 4 | 6): LookupFunction =>
       ((_h: string, o: { all?: boolean }, cb: (e: null, a: unknown, f?: number) => void) =>
         o?.all ? cb(null, [{ address, family }]) : cb(null, address, family)) as unknown as LookupFunction;
@@ -162,12 +162,25 @@ describe('safeFetch against a loopback server', () => {
       ['10.0.0.5', 4],
       ['169.254.169.254', 4],
       ['::ffff:127.0.0.1', 6],
+      ['::ffff:10.1.2.3', 6],
       ['fd00::1', 6],
     ] as const) {
       const e = await rejection(safeFetch('http://files.example.com/a.png', opts({ allowAddresses: [], lookup: fake(addr, fam) })));
       expect(e.type, addr).toBe('SOURCE_URL_BLOCKED');
-      expect(e.message).toContain(addr);
+      // Split-horizon DNS must not be enumerable: the answer says the host is not public, nothing more.
+      expect(e.message).toContain('"files.example.com" is not a public host');
+      for (const leak of [addr, addr.replace(/^::ffff:/, ''), 'private', 'linkLocal', 'uniqueLocal', 'loopback address', 'ipv4Mapped']) expect(e.message, addr).not.toContain(leak);
+      expect(JSON.stringify(e.toBody()), addr).not.toContain(addr.replace(/^::ffff:/, ''));
     }
+    // A name with several addresses, one of them internal, is refused the same way.
+    const several = ((_h: string, o: { all?: boolean }, cb: (e: null, a: unknown, f?: number) => void) =>
+      o?.all ? cb(null, [{ address: '93.184.216.34', family: 4 }, { address: '10.9.8.7', family: 4 }]) : cb(null, '10.9.8.7', 4)) as unknown as LookupFunction;
+    const e = await rejection(safeFetch('http://mixed.example.com/a.png', opts({ allowAddresses: [], lookup: several })));
+    expect(e.type).toBe('SOURCE_URL_BLOCKED');
+    expect(e.message).not.toContain('10.9.8.7');
+    expect(e.message).not.toContain('93.184.216.34');
+    // An address the user typed may be echoed: they already know it.
+    expect((await rejection(safeFetch('http://10.0.0.5/a.png', opts({ allowAddresses: [] })))).message).toContain('10.0.0.5');
     // A name that resolves to the allowed test server is fetched (the check is on the address).
     const r = await safeFetch(`http://files.example.com:${port}/file.txt`, opts({ lookup: fake('127.0.0.1', 4) }));
     expect(r.bytes.toString()).toBe('hello');
@@ -209,6 +222,18 @@ describe('assets_upload with source_url', () => {
     try {
       const refused = await call(await connect(closed.core), 'assets_upload', { slug: 'logo.png', source_url: `http://127.0.0.1:${port}/logo.png` });
       expect(refused.error).toMatchObject({ code: 422, type: 'SOURCE_URL_BLOCKED' });
+      // Through the tool, a name resolving internally is refused without its address.
+      const internal = await makeEnv({ fetchPolicy: { lookup: ((_h: string, o: { all?: boolean }, cb: (e: null, a: unknown, f?: number) => void) => (o?.all ? cb(null, [{ address: '10.20.30.40', family: 4 }]) : cb(null, '10.20.30.40', 4))) as unknown as LookupFunction } });
+      try {
+        const c = await connect(internal.core);
+        const r = await call(c, 'assets_upload', { slug: 'logo.png', source_url: 'http://intranet.corp.example.com/logo.png' });
+        expect(r.error).toMatchObject({ code: 422, type: 'SOURCE_URL_BLOCKED' });
+        expect(JSON.stringify(r.raw)).not.toContain('10.20.30.40');
+        expect(r.error.message).toContain('not a public host');
+        expect((await call<{ total: number }>(c, 'assets_list')).data.total).toBe(0);
+      } finally {
+        await internal.close();
+      }
       const client = await connect(open.core);
       const ok = await call<{ size_bytes: number; content_type: string }>(client, 'assets_upload', { slug: 'logo.png', source_url: `http://127.0.0.1:${port}/logo.png` });
       expect(ok.data).toMatchObject({ size_bytes: PNG_1PX.length, content_type: 'image/png' });

@@ -42,11 +42,20 @@ function failed(url: string, why: string): SitepubError {
   return new SitepubError('SOURCE_URL_FAILED', `Could not download ${url}: ${why}. Check that the URL is public and points to the file itself, or send the bytes in content instead.`);
 }
 
+/** For an IP literal the caller typed (or a redirect named): they know the address already. */
 const verdictText = (v: AddressVerdict): string => `${v.address} is a ${v.range} address`;
 
 /**
+ * For a name that resolved to a refused address. The address, and even its kind, stay out of the
+ * answer: naming them would let a tenant map the server's internal (split-horizon) DNS one name at
+ * a time.
+ */
+const notPublicHost = (hostname: string): string => `"${hostname}" is not a public host (it does not resolve to a public internet address)`;
+
+/**
  * A lookup that refuses the connection when any resolved address is not allowed. Because it runs
- * at connect time, the address checked is the address connected to (no DNS-rebinding gap).
+ * at connect time, the address checked is the address connected to (no DNS-rebinding gap). The
+ * error carries no address: its message could reach the caller.
  */
 function guardedLookup(base: LookupFunction, allow: ReadonlySet<string>): LookupFunction {
   return ((hostname: string, options: dns.LookupOptions, callback: (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void) => {
@@ -54,9 +63,8 @@ function guardedLookup(base: LookupFunction, allow: ReadonlySet<string>): Lookup
       if (err) return callback(err, address as string, family);
       const list = Array.isArray(address) ? address.map((a) => a.address) : [address];
       for (const a of list) {
-        const v = classifyAddress(a);
-        if (!v.allowed && !allow.has(a)) {
-          const e = new Error(`blocked address: ${verdictText(v)}`) as NodeJS.ErrnoException;
+        if (!classifyAddress(a).allowed && !allow.has(a)) {
+          const e = new Error('blocked address') as NodeJS.ErrnoException;
           e.code = 'ESITEPUB_BLOCKED';
           return callback(e, address as string, family);
         }
@@ -137,7 +145,7 @@ export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise
         });
       } catch (e) {
         const code = causeCode(e);
-        if (code === 'ESITEPUB_BLOCKED') throw blocked(url.href, messageOf(e).replace(/^blocked address: /, ''));
+        if (code === 'ESITEPUB_BLOCKED') throw blocked(url.href, notPublicHost(url.hostname));
         if (signal.aborted) throw failed(url.href, `timed out after ${opts.timeoutMs} ms`);
         if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw failed(url.href, 'the host name does not resolve');
         throw failed(url.href, `connection failed (${code ?? messageOf(e) ?? 'network error'})`);
