@@ -224,14 +224,15 @@ export class AssetService {
   async upload(project: Project, input: AssetUploadInput): Promise<AssetInfo> {
     const p = await this.prepare(input);
     const now = this.clock.now().toISOString();
-    const row = await this.db.transaction().execute(async (tx) => {
+    // The answer is built inside the transaction: if building it fails, nothing stays written.
+    const info = await this.db.transaction().execute(async (tx) => {
       await this.putBlob(tx, p, now);
       const r = await this.store(tx, project, stored(p), now);
       await bumpGeneration(tx, project.id);
-      return r;
+      return this.info(project, r);
     });
     this.bus.assetChanged(project.id, p.slug);
-    return this.info(project, row);
+    return info;
   }
 
   /**
@@ -274,10 +275,10 @@ export class AssetService {
         for (const [index, p] of staged.entries()) out.push(await forItem('assets', index, () => this.store(tx, project, p, now), ' Nothing was uploaded.'));
         await tx.deleteFrom('blob_holds').where('hold_id', '=', hold).execute();
         await bumpGeneration(tx, project.id);
-        return out;
+        return out.map((r) => this.info(project, r));
       });
       for (const p of staged) this.bus.assetChanged(project.id, p.slug);
-      return { assets: rows.map((r) => this.info(project, r)), uploaded: rows.length };
+      return { assets: rows, uploaded: rows.length };
     } catch (e) {
       await this.releaseHold(hold, staged.map((p) => p.sha256)).catch(() => undefined);
       throw e;
