@@ -14,7 +14,7 @@ import { releasePath, takePath } from './site-paths.js';
 import type { Project } from './projects.js';
 import { assertDistinctSlugs, checkBulkSize, forItem } from './bulk.js';
 import { normalizeSlug } from './slug.js';
-import { decodeChain, encodeVersion, keyframe } from './version-store.js';
+import { decodeChain, encodeVersion, keyframe, type EncodedVersion } from './version-store.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -73,6 +73,20 @@ export interface RollbackResult {
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+interface NextVersion {
+  content: string;
+  meta: string;
+  seo: string;
+  created_by: PageVersionTable['created_by'];
+  patch_summary: string | null;
+}
+
+interface PreparedVersion extends NextVersion {
+  size: number;
+  hash: string;
+  enc: EncodedVersion;
+}
 
 /** Identifies a version's content (body, meta and SEO): equal content, equal hash. */
 export function versionHash(content: string, meta: string, seo: string): string {
@@ -239,20 +253,27 @@ export class PageService {
   }
 
   /**
-   * Writes a new version if the page is still at `expectedVersion`. The conditional UPDATE is the
+   * Writes a new version if the page is still at `current.version`. The conditional UPDATE is the
    * optimistic lock: of several writers on one base, exactly one matches; the rest see a conflict.
    */
-  private async writeVersion(
-    tx: Db,
-    project: Project,
-    current: Selectable<PageTable>,
-    next: { content: string; meta: string; seo: string; created_by: PageVersionTable['created_by']; patch_summary: string | null },
-  ): Promise<{ version: number; hash: string; size: number }> {
+  private async writeVersion(tx: Db, project: Project, current: Selectable<PageTable>, next: NextVersion): Promise<{ version: number; hash: string; size: number }> {
+    return this.commitVersion(tx, project, current, this.prepareVersion(current, next));
+  }
+
+  /**
+   * The CPU-heavy half of a write: size check, hash, and the delta or deflated keyframe. It depends
+   * only on `current`, so it may run before the write's transaction begins: the conditional UPDATE
+   * in commitVersion only succeeds if the page is still exactly that version (chain included).
+   */
+  private prepareVersion(current: Selectable<PageTable>, next: NextVersion): PreparedVersion {
     const size = this.checkContent(next.content);
+    return { ...next, size, hash: versionHash(next.content, next.meta, next.seo), enc: encodeVersion(current.content, next.content, current) };
+  }
+
+  private async commitVersion(tx: Db, project: Project, current: Selectable<PageTable>, next: PreparedVersion): Promise<{ version: number; hash: string; size: number }> {
+    const { size, hash, enc } = next;
     const version = current.version + 1;
-    const hash = versionHash(next.content, next.meta, next.seo);
     const now = this.clock.now().toISOString();
-    const enc = encodeVersion(current.content, next.content, current);
     const res = await tx
       .updateTable('pages')
       .set({ content: next.content, meta: next.meta, seo: next.seo, version, version_hash: hash, size_bytes: size, updated_at: now, ...enc.chain })
@@ -298,15 +319,17 @@ export class PageService {
 
   async patch(project: Project, input: { slug: string; base_version_hash: string; patches: readonly PatchOperation[]; patch_summary?: string | undefined }): Promise<PatchResult> {
     const slug = normalizeSlug(input.slug);
-    const out = await this.db.transaction().execute(async (tx) => {
-      const current = await this.findRow(tx, project.id, slug);
-      if (input.base_version_hash !== current.version_hash) throw await this.conflict(tx, project.id, slug);
-      const content = applyPatches(current.content, input.patches);
-      const w = await this.writeVersion(tx, project, current, { content, meta: current.meta, seo: current.seo, created_by: 'patch', patch_summary: input.patch_summary ?? null });
-      return { slug, version: w.version, version_hash: w.hash, patches_applied: input.patches.length, content_preview: content.slice(0, 500) };
-    });
+    // Reading, patching and encoding take time on a large page, so they happen before the write
+    // lock is taken (others' writes, on SQLite every other process's, would wait or fail meanwhile).
+    // The read is of the committed row; if any write lands after it, the conditional UPDATE in
+    // commitVersion matches nothing and this patch is a VERSION_CONFLICT, never applied to stale text.
+    const current = await this.findRow(this.db, project.id, slug);
+    if (input.base_version_hash !== current.version_hash) throw await this.conflict(this.db, project.id, slug);
+    const content = applyPatches(current.content, input.patches);
+    const next = this.prepareVersion(current, { content, meta: current.meta, seo: current.seo, created_by: 'patch', patch_summary: input.patch_summary ?? null });
+    const w = await this.db.transaction().execute((tx) => this.commitVersion(tx, project, current, next));
     this.bus.pageChanged(project.id, slug);
-    return out;
+    return { slug, version: w.version, version_hash: w.hash, patches_applied: input.patches.length, content_preview: content.slice(0, 500) };
   }
 
   async versions(project: Project, rawSlug: string): Promise<{ slug: string; current_version: number; versions: VersionInfo[] }> {

@@ -1,20 +1,12 @@
 import { SitepubError, invalid } from './errors.js';
+import { findOccurrences } from './text-search.js';
 
 export type PatchOperation =
   | { operation: 'replace'; find: string; replace: string }
   | { operation: 'delete'; find: string };
 
-/** Counts occurrences, overlapping ones included, stopping early once the answer is "ambiguous". */
-function countMatches(haystack: string, needle: string, limit: number): number {
-  let count = 0;
-  let from = 0;
-  for (;;) {
-    const i = haystack.indexOf(needle, from);
-    if (i < 0 || count >= limit) return count;
-    count++;
-    from = i + 1;
-  }
-}
+/** Past this many matches the count is reported as "1000 or more": enough to say "make it unique". */
+const MATCH_CAP = 1000;
 
 /**
  * Applies patches in order, all or nothing. Each `find` must occur exactly once in the content as
@@ -25,7 +17,8 @@ export function applyPatches(content: string, patches: readonly PatchOperation[]
   let out = content;
   patches.forEach((p, index) => {
     if (p.find.length === 0) throw invalid(`patches[${index}].find must not be empty`, { patch_index: index });
-    const matches = countMatches(out, p.find, 1000);
+    // One linear scan gives both the count and the position: indexOf is quadratic on crafted input.
+    const { count: matches, first: i } = findOccurrences(out, p.find, MATCH_CAP);
     const where = `patches[${index}] (${index + 1} of ${patches.length})`;
     if (matches === 0) {
       throw new SitepubError(
@@ -38,12 +31,11 @@ export function applyPatches(content: string, patches: readonly PatchOperation[]
     if (matches > 1) {
       throw new SitepubError(
         'PATCH_FIND_AMBIGUOUS',
-        `${where}: the find text occurs ${matches >= 1000 ? '1000 or more' : matches} times; it must occur exactly once. ` +
+        `${where}: the find text occurs ${matches >= MATCH_CAP ? `${MATCH_CAP} or more` : matches} times; it must occur exactly once. ` +
           'Include more surrounding text to make it unique. No patch was applied.',
         { patch_index: index, matches },
       );
     }
-    const i = out.indexOf(p.find);
     const replacement = p.operation === 'replace' ? p.replace : '';
     out = out.slice(0, i) + replacement + out.slice(i + p.find.length);
   });
