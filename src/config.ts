@@ -1,4 +1,5 @@
 import { DEFAULT_LIMITS, makeUrlConfig, type UrlConfig } from './core/config.js';
+import { compileTrust, parseTrustProxy, type TrustProxy } from './http/client-address.js';
 
 export interface Settings {
   port: number;
@@ -10,7 +11,7 @@ export interface Settings {
   defaultProject: string | undefined;
   allowedHosts: string[];
   allowedOrigins: string[];
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   /** Test-only: exact IP literals the source_url fetcher may reach (e.g. a loopback test server). */
   fetchAllowAddresses: string[];
   /** Default per-project storage quota (SITEPUB_STORAGE_QUOTA_MB; 0 = unlimited). */
@@ -46,10 +47,20 @@ export function loadSettings(flags: Flags, env: NodeJS.ProcessEnv = process.env)
     defaultProject: flags.project ?? env.SITEPUB_PROJECT ?? undefined,
     allowedHosts: list(env.SITEPUB_ALLOWED_HOSTS),
     allowedOrigins: list(env.SITEPUB_ALLOWED_ORIGINS),
-    trustProxy: env.SITEPUB_TRUST_PROXY === '1' || env.SITEPUB_TRUST_PROXY === 'true',
+    trustProxy: trustSetting(env.SITEPUB_TRUST_PROXY),
     fetchAllowAddresses: list(env.SITEPUB_FETCH_ALLOW_ADDRESSES),
     storageQuotaBytes: quotaBytes(env.SITEPUB_STORAGE_QUOTA_MB),
   };
+}
+
+function trustSetting(v: string | undefined): TrustProxy {
+  const t = parseTrustProxy(v);
+  try {
+    compileTrust(t);
+  } catch {
+    throw new Error(`Invalid SITEPUB_TRUST_PROXY: ${v} (a number of proxy hops, or addresses/subnets of your proxies such as "loopback,10.0.0.0/8")`);
+  }
+  return t;
 }
 
 function quotaBytes(mb: string | undefined): number {

@@ -1,15 +1,14 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
+import { clientAddress, type TrustFn } from './client-address.js';
 
-/** The client's address: the socket's, or the first X-Forwarded-For hop when a proxy is trusted. */
-export function clientIp(c: Context, trustProxy: boolean): string | null {
-  if (trustProxy) {
-    const xff = c.req.header('x-forwarded-for');
-    if (xff) return xff.split(',')[0]!.trim() || null;
-  }
+/** The client's address for a Hono request (see clientAddress; app.request() in tests has no socket). */
+export function clientIp(c: Context, trust: TrustFn | undefined): string | null {
+  let socket: string | undefined;
   try {
-    return getConnInfo(c).remote.address ?? null;
+    socket = getConnInfo(c).remote.address;
   } catch {
-    return null; // app.request() in tests has no socket
+    socket = undefined;
   }
+  return clientAddress(socket, c.req.header('x-forwarded-for'), trust);
 }

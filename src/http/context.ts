@@ -1,14 +1,15 @@
 import type { ToolFilter } from '../../tools/index.js';
 import type { Core } from '../core/core.js';
 import type { Logger } from '../log.js';
+import { compileTrust, type TrustFn, type TrustProxy } from './client-address.js';
 
 export interface HttpOptions {
   /** Host names (no port) the platform answers on: API, MCP, download links. */
   allowedHosts: ReadonlySet<string>;
   /** Origins allowed to call /mcp from a browser; requests without Origin are always allowed. */
   allowedOrigins: ReadonlySet<string>;
-  /** Trust X-Forwarded-For (only behind a reverse proxy you run). */
-  trustProxy: boolean;
+  /** Which proxies' X-Forwarded-For to believe (only proxies you run): true means one hop. */
+  trustProxy: boolean | TrustProxy;
   /** Largest request body, bytes (a 5 MB asset in base64 plus JSON fits). */
   maxBodyBytes: number;
   mcpFilter?: ToolFilter;
@@ -20,6 +21,13 @@ export interface AppDeps {
   core: Core;
   options: HttpOptions;
   logger: Logger;
+  /** Compiled once from options.trustProxy by createApp. */
+  trust?: TrustFn | undefined;
+}
+
+export function trustOf(options: HttpOptions): TrustFn | undefined {
+  const t = options.trustProxy;
+  return compileTrust(t === true ? 1 : t);
 }
 
 export const DEFAULT_MAX_BODY = 8 * 1024 * 1024;

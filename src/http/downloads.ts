@@ -7,7 +7,7 @@ import { SitepubError, toErrorBody } from '../core/errors.js';
 import { clientIp } from './client-ip.js';
 import type { AppDeps } from './context.js';
 import { escapeHtml, humanPage } from './respond.js';
-import type { SiteReply } from './sites.js';
+import { toResponse, type Reply } from './reply.js';
 
 /** Link unfurlers and prefetchers: they may look, never consume. A heuristic; confirmation pages are the real fix. */
 const PREVIEW_BOTS =
@@ -40,7 +40,7 @@ export interface DownloadRequest {
   visitorId: string | undefined;
 }
 
-function page(status: number, title: string, html: string, extra: Record<string, string> = {}): SiteReply {
+function page(status: number, title: string, html: string, extra: Record<string, string> = {}): Reply {
   return {
     status,
     headers: { 'Content-Type': 'text/html; charset=utf-8', ...SECURITY_HEADERS, 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'", ...extra },
@@ -48,7 +48,7 @@ function page(status: number, title: string, html: string, extra: Record<string,
   };
 }
 
-function refusal(e: unknown, method: string): SiteReply {
+function refusal(e: unknown, method: string): Reply {
   const body = toErrorBody(e);
   if (body.type === 'RATE_LIMITED') {
     return page(429, 'Too many attempts', '<p>Too many failed attempts from your network. Please wait a moment and try again.</p>', { 'Retry-After': String(body.retry_after ?? 60) });
@@ -67,7 +67,7 @@ function isPreview(r: DownloadRequest): boolean {
   return PREVIEW_BOTS.test(r.header('user-agent') ?? '') || /prefetch|preview|prerender/i.test(purpose);
 }
 
-function confirmationPage(g: Grant, visitorId: string | null): SiteReply {
+function confirmationPage(g: Grant, visitorId: string | null): Reply {
   const hidden = visitorId ? `<input type="hidden" name="visitor_id" value="${escapeHtml(visitorId)}">` : '';
   const left = g.remaining_uses === null ? '' : `Downloads left: ${g.remaining_uses}. `;
   const until = g.token.expires_at ? `Valid until ${escapeHtml(g.token.expires_at.replace('T', ' ').slice(0, 16))} UTC.` : '';
@@ -112,7 +112,7 @@ async function assetOf(deps: AppDeps, g: Grant): Promise<Asset> {
  * The download link: HEAD and previews look without consuming; GET (or the confirmation page's
  * POST) consumes one use, or rides the Range grant of a download already counted.
  */
-export async function downloadReply(deps: AppDeps, r: DownloadRequest): Promise<SiteReply> {
+export async function downloadReply(deps: AppDeps, r: DownloadRequest): Promise<Reply> {
   const { core } = deps;
   const downloads = core.downloads;
   const limiter = core.limiter;
@@ -194,7 +194,7 @@ function fileHeaders(type: string, sha256: string, filename: string, disposition
   return h;
 }
 
-function fileReply(g: Grant, asset: Asset, slice: Slice, headOnly: boolean): SiteReply {
+function fileReply(g: Grant, asset: Asset, slice: Slice, headOnly: boolean): Reply {
   const headers = { ...fileHeaders(asset.row.content_type, asset.row.sha256, g.token.filename, g.token.disposition) };
   const size = asset.data.byteLength;
   if (slice === 'unsatisfiable') return { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` }, body: null };
@@ -258,8 +258,6 @@ async function formVisitorId(req: Request): Promise<string | undefined | 'too-la
   }
 }
 
-const toResponse = (reply: SiteReply): Response => new Response(reply.body as Uint8Array<ArrayBuffer> | null, { status: reply.status, headers: reply.headers });
-
 /**
  * The Hono route (tests drive it with app.request; POST from the confirmation page comes here).
  * A POST body is read only after the token checks out, and only up to FORM_MAX_BYTES: an
@@ -271,7 +269,7 @@ export function mountDownloads(app: Hono, deps: AppDeps): void {
     const r: DownloadRequest = {
       method: c.req.method,
       token: c.req.param('token') ?? '',
-      ip: clientIp(c, deps.options.trustProxy),
+      ip: clientIp(c, deps.trust),
       header: (n) => c.req.header(n),
       visitorId: c.req.query('visitor_id') ?? c.req.header('x-visitor-id'),
     };

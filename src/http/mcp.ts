@@ -44,7 +44,7 @@ export function mountMcp(app: Hono, deps: AppDeps): void {
       enableJsonResponse: true,
       maxRequestBodySize: options.maxBodyBytes,
     });
-    const server = createMcpServer(core, { actor, filter: options.mcpFilter ?? {}, logger, client: clientIp(c, options.trustProxy) ?? 'unknown' });
+    const server = createMcpServer(core, { actor, filter: options.mcpFilter ?? {}, logger, client: clientIp(c, deps.trust) ?? 'unknown' });
     try {
       await server.connect(transport);
       return await transport.handleRequest(c.req.raw);

@@ -61,7 +61,7 @@ export function mountRest(app: Hono, deps: AppDeps): void {
         const args = { ...raw, ...c.req.param() } as Record<string, unknown>;
         const input = parseToolInput(def, args);
         const project = await core.projects.authorize(actor, c.req.param('project_id'), undefined, write);
-        const data = def.output.parse(await def.handler({ core, project, client: clientIp(c, deps.options.trustProxy) ?? 'unknown' }, input));
+        const data = def.output.parse(await def.handler({ core, project, client: clientIp(c, deps.trust) ?? 'unknown' }, input));
         return c.json({ success: true, data }, def.rest.status ?? 200);
       } catch (e) {
         if (!(e instanceof SitepubError)) deps.logger.error({ route: def.rest.path, err: e }, 'request failed');

@@ -3,6 +3,8 @@ import { LRUCache } from 'lru-cache';
 import type { Core } from '../core/core.js';
 import { readGeneration } from '../core/generation.js';
 import type { Project } from '../core/projects.js';
+import { pathOfUrl } from './pipeline.js';
+import { toResponse, type Reply } from './reply.js';
 import { escapeHtml } from './respond.js';
 
 interface Entry {
@@ -15,13 +17,6 @@ interface Entry {
   headers?: Record<string, string>;
   /** The stamp of the site state the entry was filled under (see SiteCache). */
   stamp?: number;
-}
-
-/** A response in plain data, written by Hono (tests, app.request) or straight to a Node socket (the fast path). */
-export interface SiteReply {
-  status: number;
-  headers: Record<string, string>;
-  body: Uint8Array | null;
 }
 
 const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
@@ -253,8 +248,8 @@ const BASE_HEADERS = {
   'Cache-Control': 'public, max-age=0, must-revalidate',
 };
 
-const NOT_ALLOWED: SiteReply = { status: 405, headers: { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }, body: enc.encode('Method not allowed') };
-const NO_SITE: SiteReply = { status: 404, headers: { 'Content-Type': 'text/html; charset=utf-8', ...BASE_HEADERS }, body: enc.encode('<!doctype html><title>No site</title><h1>No site here</h1>') };
+const NOT_ALLOWED: Reply = { status: 405, headers: { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }, body: enc.encode('Method not allowed') };
+const NO_SITE: Reply = { status: 404, headers: { 'Content-Type': 'text/html; charset=utf-8', ...BASE_HEADERS }, body: enc.encode('<!doctype html><title>No site</title><h1>No site here</h1>') };
 
 function headersOf(entry: Entry): Record<string, string> {
   if (entry.headers) return entry.headers;
@@ -269,7 +264,7 @@ function headersOf(entry: Entry): Record<string, string> {
  * Answers one site request. Everything a request needs is cached per path, so a hit costs a map
  * lookup (plus, with several processes, one read of the site generation).
  */
-export function siteReply(core: Core, cache: SiteCache, subdomain: string, method: string, rawUrl: string, ifNoneMatch: string | undefined): SiteReply | Promise<SiteReply> {
+export function siteReply(core: Core, cache: SiteCache, subdomain: string, method: string, rawUrl: string, ifNoneMatch: string | undefined): Reply | Promise<Reply> {
   if (method !== 'GET' && method !== 'HEAD') return NOT_ALLOWED;
   // A cache hit is answered synchronously: no promise, and for a plain path no decoding.
   const project = core.projects.cachedBySubdomain(subdomain);
@@ -285,7 +280,7 @@ export function siteReply(core: Core, cache: SiteCache, subdomain: string, metho
   return slowReply(core, cache, subdomain, method, key, ifNoneMatch);
 }
 
-async function slowReply(core: Core, cache: SiteCache, subdomain: string, method: string, key: string | null, ifNoneMatch: string | undefined): Promise<SiteReply> {
+async function slowReply(core: Core, cache: SiteCache, subdomain: string, method: string, key: string | null, ifNoneMatch: string | undefined): Promise<Reply> {
   const project = await core.projects.findBySubdomain(subdomain);
   if (!project) return NO_SITE;
   const g = cache.generation(project.id);
@@ -304,20 +299,13 @@ async function slowReply(core: Core, cache: SiteCache, subdomain: string, method
   return reply(entry, method, ifNoneMatch);
 }
 
-function reply(entry: Entry, method: string, ifNoneMatch: string | undefined): SiteReply {
+function reply(entry: Entry, method: string, ifNoneMatch: string | undefined): Reply {
   if (entry.etag && ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === entry.etag || t.trim() === `W/${entry.etag}`)) {
     return { status: 304, headers: { ETag: entry.etag, 'Cache-Control': BASE_HEADERS['Cache-Control'] }, body: null };
   }
   return { status: entry.status, headers: headersOf(entry), body: method === 'HEAD' ? null : entry.body };
 }
 
-/** The path and query of a request URL as the client sent it (still percent-encoded). */
-export function pathOfUrl(url: string): string {
-  const i = url.indexOf('/', url.indexOf('//') + 2);
-  return i < 0 ? '/' : url.slice(i);
-}
-
 export async function serveSite(c: Context, core: Core, cache: SiteCache, subdomain: string): Promise<Response> {
-  const r = await siteReply(core, cache, subdomain, c.req.method, pathOfUrl(c.req.url), c.req.header('if-none-match'));
-  return new Response(r.body as Uint8Array<ArrayBuffer> | null, { status: r.status, headers: r.headers });
+  return toResponse(await siteReply(core, cache, subdomain, c.req.method, pathOfUrl(c.req.url), c.req.header('if-none-match')));
 }
