@@ -35,3 +35,23 @@ describe('reads never see another request\'s unfinished write (SQLite, one handl
     }
   });
 });
+
+describe('answers carry what was stored', () => {
+  it('pages_update returns the updated_at it stored, not a second reading of the clock', async () => {
+    const env = await makeEnv();
+    try {
+      // A clock that moves on every reading, as a real one does.
+      const now = env.clock.now.bind(env.clock);
+      env.clock.now = () => {
+        env.clock.advance(7);
+        return now();
+      };
+      await env.core.pages.create(env.project, { slug: 'a.html', content: 'one' });
+      const updated = await env.core.pages.update(env.project, { slug: 'a.html', content: 'two' });
+      const stored = await env.core.pages.get(env.project, 'a.html');
+      expect(updated.updated_at).toBe(stored.updated_at);
+    } finally {
+      await env.close();
+    }
+  });
+});

@@ -253,14 +253,6 @@ export class PageService {
   }
 
   /**
-   * Writes a new version if the page is still at `current.version`. The conditional UPDATE is the
-   * optimistic lock: of several writers on one base, exactly one matches; the rest see a conflict.
-   */
-  private async writeVersion(tx: Db, project: Project, current: Selectable<PageTable>, next: NextVersion): Promise<{ version: number; hash: string; size: number }> {
-    return this.commitVersion(tx, project, current, this.prepareVersion(current, next));
-  }
-
-  /**
    * The CPU-heavy half of a write: size check, hash, and the delta or deflated keyframe. It depends
    * only on `current`, so it may run before the write's transaction begins: the conditional UPDATE
    * in commitVersion only succeeds if the page is still exactly that version (chain included).
@@ -270,7 +262,11 @@ export class PageService {
     return { ...next, size, hash: versionHash(next.content, next.meta, next.seo), enc: encodeVersion(current.content, next.content, current) };
   }
 
-  private async commitVersion(tx: Db, project: Project, current: Selectable<PageTable>, next: PreparedVersion): Promise<{ version: number; hash: string; size: number }> {
+  /**
+   * Writes a prepared version if the page is still at `current.version`. The conditional UPDATE is
+   * the optimistic lock: of several writers on one base, exactly one matches; the rest see a conflict.
+   */
+  private async commitVersion(tx: Db, project: Project, current: Selectable<PageTable>, next: PreparedVersion): Promise<{ version: number; hash: string; size: number; updated_at: string }> {
     const { size, hash, enc } = next;
     const version = current.version + 1;
     const now = this.clock.now().toISOString();
@@ -286,7 +282,7 @@ export class PageService {
       .values({ page_id: current.id, version, hash, created_by: next.created_by, patch_summary: next.patch_summary, content: enc.content, packed: enc.packed, encoding: enc.encoding, meta: next.meta, seo: next.seo, size_bytes: size, created_at: now })
       .execute();
     await bumpGeneration(tx, project.id);
-    return { version, hash, size };
+    return { version, hash, size, updated_at: now };
   }
 
   private async conflict(db: Db, projectId: string, slug: string): Promise<SitepubError> {
@@ -303,18 +299,33 @@ export class PageService {
     const slug = normalizeSlug(input.slug);
     if (typeof input.content !== 'string') throw invalid('content must be a string of HTML', { field: 'content' });
     this.checkContent(input.content);
-    const out = await this.db.transaction().execute(async (tx) => {
-      const current = await this.findRow(tx, project.id, slug);
-      if (input.base_version_hash !== undefined && input.base_version_hash !== current.version_hash) {
-        throw await this.conflict(tx, project.id, slug);
-      }
+    // As patch: hash and encode before the write lock. Without base_version_hash an update is
+    // last-writer-wins, so a write that lands in between only means reading again.
+    const out = await this.withFreshRead(project, slug, input.base_version_hash === undefined, async (current) => {
+      if (input.base_version_hash !== undefined && input.base_version_hash !== current.version_hash) throw await this.conflict(this.db, project.id, slug);
       const meta = input.meta !== undefined ? JSON.stringify(input.meta) : current.meta;
       const seo = input.seo !== undefined ? JSON.stringify(input.seo) : current.seo;
-      const w = await this.writeVersion(tx, project, current, { content: input.content, meta, seo, created_by: 'update', patch_summary: null });
-      return this.summary(project, { ...current, meta, version: w.version, version_hash: w.hash, size_bytes: w.size, updated_at: this.clock.now().toISOString() });
+      const next = this.prepareVersion(current, { content: input.content, meta, seo, created_by: 'update', patch_summary: null });
+      const w = await this.db.transaction().execute((tx) => this.commitVersion(tx, project, current, next));
+      return this.summary(project, { ...current, meta, version: w.version, version_hash: w.hash, size_bytes: w.size, updated_at: w.updated_at });
     });
     this.bus.pageChanged(project.id, slug);
     return out;
+  }
+
+  /**
+   * Reads the committed page and runs `write` with it; when `retry` is set and another write got
+   * in between (VERSION_CONFLICT from the conditional UPDATE), reads again, a few times at most.
+   */
+  private async withFreshRead<T>(project: Project, slug: string, retry: boolean, write: (current: Selectable<PageTable>) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.findRow(this.db, project.id, slug);
+      try {
+        return await write(current);
+      } catch (e) {
+        if (!retry || attempt >= 5 || !(e instanceof SitepubError) || e.type !== 'VERSION_CONFLICT') throw e;
+      }
+    }
   }
 
   async patch(project: Project, input: { slug: string; base_version_hash: string; patches: readonly PatchOperation[]; patch_summary?: string | undefined }): Promise<PatchResult> {
@@ -349,21 +360,22 @@ export class PageService {
     if ((input.target_version === undefined) === (input.target_version_hash === undefined)) {
       throw invalid('Pass exactly one of target_version or target_version_hash (see pages_versions).', { field: 'target_version' });
     }
-    const out = await this.db.transaction().execute(async (tx) => {
-      const current = await this.findRow(tx, project.id, slug);
-      let q = tx.selectFrom('page_versions').select(['version', 'meta', 'seo']).where('page_id', '=', current.id);
+    const out = await this.withFreshRead(project, slug, true, async (current) => {
+      let q = this.db.selectFrom('page_versions').select(['version', 'meta', 'seo']).where('page_id', '=', current.id);
       q = input.target_version !== undefined ? q.where('version', '=', input.target_version) : q.where('hash', '=', input.target_version_hash!);
       const target = await q.orderBy('version', 'desc').limit(1).executeTakeFirst();
       if (!target) {
         throw notFound(`Version ${input.target_version ?? input.target_version_hash} of page "${slug}"`, { slug, hint: 'Call pages_versions to list the versions.' });
       }
-      const w = await this.writeVersion(tx, project, current, {
-        content: await this.contentAt(tx, current.id, target.version),
+      // Replaying the history and encoding the new version happen before the write lock (as patch).
+      const next = this.prepareVersion(current, {
+        content: await this.contentAt(this.db, current.id, target.version),
         meta: target.meta,
         seo: target.seo,
         created_by: 'rollback',
         patch_summary: `rollback to version ${target.version}`,
       });
+      const w = await this.db.transaction().execute((tx) => this.commitVersion(tx, project, current, next));
       return { slug, rolled_back_to: target.version, new_version: w.version, new_version_hash: w.hash };
     });
     this.bus.pageChanged(project.id, slug);
