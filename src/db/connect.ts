@@ -2,22 +2,18 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
-  CompiledQuery,
   Kysely,
   Migrator,
   PostgresDialect,
-  SqliteDialect,
-  type DatabaseConnection,
   type Dialect as KyselyDialect,
-  type Driver,
   type Migration as KyselyMigration,
   type MigrationProvider,
-  type QueryResult,
   sql,
 } from 'kysely';
 import { ChangeSignal } from './change-signal.js';
 import { MIGRATIONS } from './migrations/index.js';
-import { BUSY_TIMEOUT_MS, statement } from './sync.js';
+import { SqliteDialect } from './sqlite-dialect.js';
+import { BUSY_TIMEOUT_MS } from './sync.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -39,44 +35,6 @@ export interface OpenOptions {
   dataDir?: string;
   /** Tests pass a ready Kysely dialect (for example embedded PostgreSQL). */
   dialect?: { kysely: KyselyDialect; name: Dialect };
-}
-
-
-/**
- * SQLite transactions start with BEGIN IMMEDIATE: the write lock is taken up front, so writers from
- * several processes on one file wait for each other (busy_timeout) instead of failing mid-way.
- */
-const cachedConnections = new WeakSet<DatabaseConnection>();
-
-class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly sqlite: SQLite.Database) {
-    super({ database: sqlite });
-  }
-
-  override createDriver(): Driver {
-    const driver = super.createDriver();
-    driver.beginTransaction = async (connection: DatabaseConnection): Promise<void> => {
-      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-    };
-    // Kysely's SQLite connection prepares every query again (tens of microseconds each); run them
-    // through the same per-handle cache of prepared statements as the hot paths instead.
-    const acquire = driver.acquireConnection.bind(driver);
-    const sqlite = this.sqlite;
-    driver.acquireConnection = async (): Promise<DatabaseConnection> => {
-      const connection = await acquire();
-      if (cachedConnections.has(connection)) return connection;
-      cachedConnections.add(connection);
-      connection.executeQuery = <R>(q: CompiledQuery): Promise<QueryResult<R>> => {
-        const st = statement(sqlite, q.sql);
-        const params = q.parameters as unknown[];
-        if (st.reader) return Promise.resolve({ rows: st.all(...params) as R[] });
-        const { changes, lastInsertRowid } = st.run(...params);
-        return Promise.resolve({ numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] });
-      };
-      return connection;
-    };
-    return driver;
-  }
 }
 
 export function isPostgresUrl(url: string | undefined): url is string {
@@ -111,7 +69,7 @@ export function openDb(options: OpenOptions): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  const kysely = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(sqlite) });
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   if (file === ':memory:') return { kysely, dialect: 'sqlite', sqlite, close: () => kysely.destroy() };
   const changes = new ChangeSignal(path.join(dataDir, 'sitepub.changes'));
   return {
