@@ -1,5 +1,6 @@
 import { DEFAULT_LIMITS, makeUrlConfig, type UrlConfig } from './core/config.js';
 import { compileTrust, parseTrustProxy, type TrustProxy } from './http/client-address.js';
+import { trimChar } from './core/trim.js';
 
 export interface Settings {
   port: number;
@@ -42,7 +43,7 @@ export function loadSettings(flags: Flags, env: NodeJS.ProcessEnv = process.env)
     host,
     dataDir: flags.data ?? env.SITEPUB_DATA ?? './data',
     databaseUrl: env.DATABASE_URL || undefined,
-    publicUrl: (env.SITEPUB_PUBLIC_URL ?? `http://${urlHost}:${port}`).replace(/\/+$/, ''),
+    publicUrl: trimChar(env.SITEPUB_PUBLIC_URL ?? `http://${urlHost}:${port}`, '/', 'end'),
     siteDomain: env.SITEPUB_SITE_DOMAIN ?? 'localhost',
     defaultProject: flags.project ?? env.SITEPUB_PROJECT ?? undefined,
     allowedHosts: list(env.SITEPUB_ALLOWED_HOSTS),

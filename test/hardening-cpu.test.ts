@@ -360,3 +360,20 @@ describe.each(DIALECTS)('pages_patch optimistic lock on %s', (dialect) => {
     expect((await core.pages.versions(project, 'big.html')).versions).toHaveLength(1);
   }, FAST);
 });
+
+describe('trimming by index, not by a backtracking regex', () => {
+  it('trims long runs that are not at the end in linear time', async () => {
+    const { trimChar } = await import('../src/core/trim.js');
+    const { makeUrlConfig } = await import('../src/core/config.js');
+    const { slugify } = await import('../src/core/projects.js');
+    expect(trimChar('//a//', '/')).toBe('a');
+    expect(trimChar('//a//', '/', 'end')).toBe('//a');
+    expect(trimChar('////', '/')).toBe('');
+    // 200,000 slashes then a letter: /\/+$/ retried from each slash (about 2 * 10^10 steps).
+    const u = makeUrlConfig(`http://h.test/${'/'.repeat(200_000)}x/`, `${'.'.repeat(200_000)}x.sites.test.`);
+    expect(u.publicUrl.endsWith('x')).toBe(true);
+    expect(u.siteDomain).toBe('x.sites.test');
+    expect(slugify('--Bäckerei  Müller--')).toBe('backerei-muller');
+    expect(slugify('!!!')).toBe('site');
+  }, 5000);
+});

@@ -1,3 +1,4 @@
+import { trimChar } from './trim.js';
 /** What the core needs to know about where it is published. Built once from flags and env. */
 export interface UrlConfig {
   /** Base URL of the platform (API, MCP, download links), without a trailing slash. */
@@ -29,8 +30,8 @@ export const DEFAULT_LIMITS: Limits = {
 export function makeUrlConfig(publicUrl: string, siteDomain: string): UrlConfig {
   const u = new URL(publicUrl);
   return {
-    publicUrl: publicUrl.replace(/\/+$/, ''),
-    siteDomain: siteDomain.toLowerCase().replace(/^\.+|\.+$/g, ''),
+    publicUrl: trimChar(publicUrl, '/', 'end'),
+    siteDomain: trimChar(siteDomain.toLowerCase(), '.'),
     siteScheme: u.protocol.replace(':', ''),
     sitePort: u.port,
   };

@@ -7,6 +7,7 @@ import type { Clock } from './clock.js';
 import { siteUrl, type UrlConfig } from './config.js';
 import { SitepubError, invalid, notFound } from './errors.js';
 import { isWellFormedToken, mintToken, newId, tokenDisplayPrefix, tokenHash } from './ids.js';
+import { trimChar } from './trim.js';
 
 export type Scope = 'read' | 'write';
 
@@ -207,9 +208,6 @@ export function slugify(name: string): string {
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 40)
-    .replace(/-+$/, '');
-  return s || 'site';
+    .replace(/[^a-z0-9]+/g, '-');
+  return trimChar(trimChar(s, '-').slice(0, 40), '-', 'end') || 'site';
 }

@@ -50,7 +50,9 @@ function embeddedV4(ip: ipaddr.IPv6): ipaddr.IPv4 | null {
 
 /** Decides whether the server may connect to this address: only global unicast is allowed. */
 export function classifyAddress(address: string): AddressVerdict {
-  const raw = address.trim().replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const bare = address.trim().replace(/^\[|\]$/g, '');
+  const zone = bare.indexOf('%');
+  const raw = zone < 0 ? bare : bare.slice(0, zone);
   if (!ipaddr.isValid(raw)) return { allowed: false, address, range: 'invalid' };
   const ip = ipaddr.parse(raw);
   if (ip.kind() === 'ipv4') return classifyV4(ip as ipaddr.IPv4, address);
