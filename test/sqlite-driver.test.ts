@@ -5,7 +5,8 @@ import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { migrate, openDb, type Db } from '../src/db/connect.js';
-import { syncRead } from '../src/db/sync.js';
+import { MAX_STATEMENTS, preparedStatementCount } from '../src/db/statements.js';
+import { syncRead } from '../src/db/sync-read.js';
 
 /** A migrated in-memory database, closed after `body` however it ends. */
 async function withDb(body: (db: Db) => Promise<void>): Promise<void> {
@@ -127,6 +128,20 @@ describe('SQLite driver', () => {
         expect(syncRead(db, q.compile())?.map((x) => x.key)).toEqual(['a', 'b', 'c']);
       }
       expect(streamed).toEqual(['a', 'b', 'c']);
+    }));
+
+  it('past more distinct SQL texts than the statement cache holds, every query still answers right', () =>
+    withDb(async (db) => {
+      const texts = MAX_STATEMENTS + 50;
+      for (let i = 0; i < texts; i++) {
+        const { rows } = await sql<{ n: number }>`select ${sql.raw(String(i))} as n`.execute(db.kysely);
+        expect(rows).toEqual([{ n: i }]);
+      }
+      expect(preparedStatementCount(db.sqlite!)).toBe(MAX_STATEMENTS);
+      // The first texts were evicted: prepared again, still right; so are the application's.
+      expect((await sql<{ n: number }>`select 0 as n`.execute(db.kysely)).rows).toEqual([{ n: 0 }]);
+      await db.kysely.insertInto('rate_limits').values(row('a')).execute();
+      expect(await keys(db)).toEqual(['a']);
     }));
 
   it('insert ids and affected row counts come back as Kysely expects', () =>

@@ -1,7 +1,8 @@
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import type { Db as SqlDb } from '../db/connect.js';
 import type { AssetTable, Database } from '../db/schema.js';
-import { syncRead, template } from '../db/sync.js';
+import { template } from '../db/query-template.js';
+import { syncRead } from '../db/sync-read.js';
 import { assetKindForSlug, decodeBase64Strict, verifyAssetBytes } from './asset-types.js';
 import type { Clock } from './clock.js';
 import { sitePathUrl, type Limits, type UrlConfig } from './config.js';

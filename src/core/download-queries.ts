@@ -1,6 +1,6 @@
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { template } from '../db/sync.js';
+import { template } from '../db/query-template.js';
 import { NO_EXPIRY } from '../db/migrations/0006-token-state-counters.js';
 
 /**

@@ -1,7 +1,8 @@
 import type { CompiledQuery, Kysely, Selectable, Transaction } from 'kysely';
 import type { Db as SqlDb } from '../db/connect.js';
 import type { Database, PageTable, PageVersionTable } from '../db/schema.js';
-import { syncRead, template } from '../db/sync.js';
+import { template } from '../db/query-template.js';
+import { syncRead } from '../db/sync-read.js';
 import type { Clock } from './clock.js';
 import { sitePathUrl, type Limits, type UrlConfig } from './config.js';
 import { SitepubError, invalid, notFound } from './errors.js';

@@ -1,7 +1,7 @@
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { Db } from '../db/connect.js';
 import { unlessTaken } from '../db/constraints.js';
-import { syncRead } from '../db/sync.js';
+import { syncRead } from '../db/sync-read.js';
 import type { Database, ProjectTable } from '../db/schema.js';
 import type { Clock } from './clock.js';
 import { siteUrl, type UrlConfig } from './config.js';

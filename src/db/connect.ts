@@ -13,7 +13,7 @@ import {
 import { ChangeSignal } from './change-signal.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { SqliteDialect } from './sqlite-dialect.js';
-import { BUSY_TIMEOUT_MS } from './sync.js';
+import { BUSY_TIMEOUT_MS } from './group-commit.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -10,7 +10,7 @@ import {
   type QueryCompiler,
   type QueryResult,
 } from 'kysely';
-import { statement } from './sync.js';
+import { statement } from './statements.js';
 
 export interface SqliteDriverConfig {
   /** The open better-sqlite3 handle; the driver closes it on destroy, as Kysely's does. */
