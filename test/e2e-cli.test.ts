@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -7,17 +7,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, cliEnv, startServe, type ServeProcess } from './serve-process.js';
 
-/** These run the built CLI (`npm test` builds first), as a new user would after `npm install`. */
-const CLI = path.resolve('dist/sitepub.mjs');
-const cleanEnv = (): NodeJS.ProcessEnv => {
-  const env = { ...process.env };
-  for (const k of ['DATABASE_URL', 'PORT', 'HOST', 'SITEPUB_DATA', 'SITEPUB_PUBLIC_URL', 'SITEPUB_SITE_DOMAIN', 'SITEPUB_PROJECT', 'SITEPUB_STORAGE_QUOTA_MB']) delete env[k];
-  return env;
-};
-
+/** These run the built CLI (the global setup builds it when stale), as a new user would after `npm install`. */
 function cli(args: string[], dataDir: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args, '--data', dataDir], { encoding: 'utf8', env: cleanEnv() });
+  const r = spawnSync(process.execPath, [CLI, ...args, '--data', dataDir], { encoding: 'utf8', env: cliEnv() });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -89,33 +83,17 @@ describe('CLI commands', () => {
 });
 
 describe('sitepub serve (built CLI, real sockets)', () => {
-  let dir: string;
-  let proc: ChildProcess;
+  let server: ServeProcess;
   let port = 0;
   let token = '';
   let output = '';
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'sitepub-serve-'));
-    proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data', dir], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 20_000);
-      proc.stdout!.on('data', (d: Buffer) => {
-        output += d.toString();
-        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-        if (m) {
-          port = Number(m[1]);
-          clearTimeout(t);
-          resolve();
-        }
-      });
-      proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    });
-    token = /Token:\s+(spp_\S+)/.exec(output)![1]!;
+    server = await startServe();
+    ({ port } = server);
+    output = server.output();
+    ({ token } = server.firstRun());
   });
-  afterAll(() => {
-    proc.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => server?.stop());
 
   it('prints a token and a ready-to-paste client config on first start', () => {
     expect(output).toContain('"mcpServers"');
@@ -161,7 +139,7 @@ describe('sitepub serve (built CLI, real sockets)', () => {
 describe('sitepub mcp (stdio, built CLI)', () => {
   it('serves the tools over stdio with logs on stderr only', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sitepub-stdio-'));
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--data', dir], env: cleanEnv() as Record<string, string>, stderr: 'pipe' });
+    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--data', dir], env: cliEnv(), stderr: 'pipe' });
     const client = new Client({ name: 'e2e', version: '1' });
     try {
       await client.connect(transport);

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -18,6 +17,7 @@ import { freePort } from '../src/server.js';
 import { REAL_PG_URL } from './dialects.js';
 import { twoInstances } from './instances.js';
 import { b64, PDF_MIN } from './helpers.js';
+import { startServe, type ServeProcess } from './serve-process.js';
 
 /** A request from another process reaches this one in a later turn of its event loop. */
 const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -127,10 +127,9 @@ describe.each(KINDS)('two instances on one %s database', (kind) => {
 
 // Two real `sitepub serve` processes on one PostgreSQL database. Needs a server: CI sets DATABASE_URL.
 describe.skipIf(!REAL_PG_URL)('two sitepub serve processes on PostgreSQL', () => {
-  const CLI = path.resolve('dist/sitepub.mjs');
   const dbName = `sitepub_e2e_${Date.now().toString(36)}`;
   let url = '';
-  const procs: ChildProcess[] = [];
+  const servers: ServeProcess[] = [];
   const ports: number[] = [];
   let token = '';
   let projectId = '';
@@ -146,26 +145,10 @@ describe.skipIf(!REAL_PG_URL)('two sitepub serve processes on PostgreSQL', () =>
       r.end();
     });
 
-  async function start(): Promise<{ port: number; out: string }> {
-    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url };
-    for (const k of ['PORT', 'HOST', 'SITEPUB_DATA', 'SITEPUB_PUBLIC_URL', 'SITEPUB_SITE_DOMAIN', 'SITEPUB_PROJECT']) delete env[k];
-    const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    procs.push(proc);
-    let out = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no start: ${out}`)), 20_000);
-      const onData = (d: Buffer): void => {
-        out += d.toString();
-        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-        if (m) {
-          clearTimeout(t);
-          resolve(Number(m[1]));
-        }
-      };
-      proc.stdout!.on('data', onData);
-      proc.stderr!.on('data', onData);
-    });
-    return { port, out };
+  async function start(): Promise<ServeProcess> {
+    const server = await startServe({ env: { DATABASE_URL: url } });
+    servers.push(server);
+    return server;
   }
 
   beforeAll(async () => {
@@ -178,13 +161,11 @@ describe.skipIf(!REAL_PG_URL)('two sitepub serve processes on PostgreSQL', () =>
     url = u.toString();
     const [one, two] = await Promise.all([start(), start()]);
     ports.push(one.port, two.port);
-    const first = [one.out, two.out].find((o) => o.includes('Token:'))!;
-    token = /Token:\s+(spp_\S+)/.exec(first)![1]!;
-    projectId = /Project:\s+(prj_\S+)/.exec(first)![1]!;
+    const first = [one, two].find((s) => s.output().includes('Token:'))!;
+    ({ token, projectId } = first.firstRun());
   });
   afterAll(async () => {
-    for (const p of procs) p.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
+    await Promise.all(servers.map((s) => s.stop()));
     const admin = new pg.Client({ connectionString: REAL_PG_URL });
     await admin.connect();
     await admin.query(`drop database if exists ${dbName} with (force)`);
@@ -233,9 +214,8 @@ describe.skipIf(!REAL_PG_URL)('two sitepub serve processes on PostgreSQL', () =>
 // second `serve` beside it, as with `sitepub mcp` writing next to `sitepub serve`. Every write is
 // answered before the next read is sent, so each read must show it, whichever process answers.
 describe('sitepub serve processes on one SQLite data folder', () => {
-  const CLI = path.resolve('dist/sitepub.mjs');
   let dir = '';
-  const procs: ChildProcess[] = [];
+  const servers: ServeProcess[] = [];
   let token = '';
   let projectId = '';
   let cluster = 0;
@@ -257,40 +237,23 @@ describe('sitepub serve processes on one SQLite data folder', () => {
       r.end(data);
     });
 
-  async function start(args: string[], ready: RegExp): Promise<string> {
-    const env: NodeJS.ProcessEnv = { ...process.env, SITEPUB_LOG_LEVEL: 'warn' };
-    for (const k of ['DATABASE_URL', 'PORT', 'HOST', 'SITEPUB_DATA', 'SITEPUB_PUBLIC_URL', 'SITEPUB_SITE_DOMAIN', 'SITEPUB_PROJECT', 'SITEPUB_WORKERS']) delete env[k];
-    const proc = spawn(process.execPath, [CLI, 'serve', '--data', dir, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    procs.push(proc);
-    let out = '';
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no start: ${out}`)), 20_000);
-      const onData = (d: Buffer): void => {
-        out += d.toString();
-        if (ready.test(out)) {
-          clearTimeout(t);
-          resolve();
-        }
-      };
-      proc.stdout!.on('data', onData);
-      proc.stderr!.on('data', onData);
-    });
-    return out;
+  async function start(args: string[], ready: RegExp): Promise<ServeProcess> {
+    const server = await startServe({ dataDir: dir, args, ready, env: { SITEPUB_LOG_LEVEL: 'warn' } });
+    servers.push(server);
+    return server;
   }
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'sitepub-sqlite-procs-'));
     cluster = await freePort('127.0.0.1');
-    const out = await start(['--port', String(cluster), '--workers', '2'], /listening on .* with 2 workers/);
-    token = /Token:\s+(spp_\S+)/.exec(out)![1]!;
-    projectId = /Project:\s+(prj_\S+)/.exec(out)![1]!;
+    const first = await start(['--port', String(cluster), '--workers', '2'], /listening on .* with 2 workers/);
+    ({ token, projectId } = first.firstRun());
     single = await freePort('127.0.0.1');
     await start(['--port', String(single)], /listening on/);
   });
   afterAll(async () => {
     agent.destroy();
-    for (const p of procs) p.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
+    await Promise.all(servers.map((s) => s.stop()));
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,9 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_TOOLS } from '../tools/index.js';
+import { startServe, type ServeProcess } from './serve-process.js';
 
 const SKILL = readFileSync('skills/sitepub/SKILL.md', 'utf8');
 const front = SKILL.slice(4, SKILL.indexOf('\n---', 4));
@@ -53,39 +52,21 @@ describe('OpenClaw skill', () => {
 });
 
 describe('the skill recipes against a live server', () => {
-  const CLI = path.resolve('dist/sitepub.mjs');
-  let dir: string;
-  let server: ChildProcess;
+  let server: ServeProcess;
   let port = 0;
-  let out = '';
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'sitepub-skill-'));
-    const env = { ...process.env };
-    for (const k of ['DATABASE_URL', 'PORT', 'HOST', 'SITEPUB_DATA', 'SITEPUB_PUBLIC_URL', 'SITEPUB_SITE_DOMAIN', 'SITEPUB_PROJECT']) delete env[k];
-    server = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data', dir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    port = await new Promise<number>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(out)), 20_000);
-      server.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-        if (m) {
-          clearTimeout(t);
-          resolve(Number(m[1]));
-        }
-      });
-    });
+    server = await startServe();
+    ({ port } = server);
   });
-  afterAll(() => {
-    server.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => server?.stop());
 
   it('run top to bottom, every call succeeds, and the site shows the result', () => {
     // One answer per line: curl prints no newline of its own.
+    const { token, projectId } = server.firstRun();
     const script = `set -euo pipefail\ncurl() { command curl -f "$@"; echo; }\n${blocks.join("\n")}`;
     const r = spawnSync('bash', ['-c', script], {
       encoding: 'utf8',
-      env: { ...process.env, SITEPUB_URL: `http://127.0.0.1:${port}`, SITEPUB_TOKEN: /Token:\s+(spp_\S+)/.exec(out)![1]!, SITEPUB_PROJECT: /Project:\s+(prj_\S+)/.exec(out)![1]! },
+      env: { ...process.env, SITEPUB_URL: `http://127.0.0.1:${port}`, SITEPUB_TOKEN: token, SITEPUB_PROJECT: projectId },
       timeout: 60_000,
     });
     expect(r.status, r.stderr).toBe(0);
