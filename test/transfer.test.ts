@@ -49,3 +49,29 @@ describe(`moving a project from SQLite to ${pgLabel} with export/import`, () => 
     }
   });
 });
+
+describe('import waits for its transaction before reading the file', () => {
+  it('loses no line when BEGIN is slow', async () => {
+    const src = await makeEnv();
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'sitepub-export-')), 'slow.jsonl');
+    const out = createWriteStream(file);
+    const counts = await exportData(src.core.db, out);
+    await new Promise((r) => out.end(r));
+    await src.close();
+    const target = await openTestDb('sqlite');
+    try {
+      await migrate(target.db);
+      // A BEGIN that takes a while, as on a loaded PostgreSQL server.
+      const kysely = target.db.kysely;
+      const begin = kysely.transaction.bind(kysely);
+      (kysely as { transaction: typeof kysely.transaction }).transaction = () => {
+        const b = begin();
+        const execute = b.execute.bind(b);
+        return Object.assign(b, { execute: async (f: Parameters<typeof execute>[0]) => (await new Promise((r) => setTimeout(r, 200)), execute(f)) });
+      };
+      expect(await importData(target.db, file)).toEqual(Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0)));
+    } finally {
+      await target.cleanup();
+    }
+  });
+});

@@ -67,10 +67,12 @@ export async function exportData(db: Db, out: WriteStream | NodeJS.WritableStrea
 export async function importData(db: Db, file: string): Promise<Record<string, number>> {
   const existing = await db.kysely.selectFrom('projects').select('id').limit(1).execute();
   if (existing.length) throw new Error('The target database already has projects; import only into an empty database.');
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   const counts: Record<string, number> = {};
   const known = new Set(TABLES.map((t) => t.name as string));
   await db.kysely.transaction().execute(async (tx) => {
+    // Opened only now: readline emits lines as soon as the file is read, and an async iterator
+    // attached later (after a slow BEGIN) would miss them.
+    const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
     let first = true;
     let batch: { table: string; rows: Record<string, unknown>[] } = { table: '', rows: [] };
     const flush = async (): Promise<void> => {
