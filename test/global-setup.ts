@@ -9,9 +9,10 @@ import path from 'node:path';
  * goes on; a failed build fails the run with its output. SITEPUB_TEST_BUILD=0 turns the build off:
  * a stale bundle then fails the run, saying which file is newer.
  *
- * `npm test` builds first, so here it only compares modification times (about 100 stat calls). It
- * builds before any test file starts, never during the run. Two runs in one checkout (engineers
- * side by side) take turns through a lock folder, and the second re-checks after the first built.
+ * `npm test` builds first, so here it only compares modification times (about 100 stat calls, a
+ * few milliseconds). It builds before any test file starts, never during the run. Two runs in one
+ * checkout (engineers side by side) take turns through a lock folder; the second re-checks after
+ * the first built.
  */
 
 const BUNDLE = 'dist/sitepub.mjs';
@@ -93,6 +94,8 @@ export default function setup(): void {
   } finally {
     rmdirSync(LOCK);
   }
+  // Only an edit made while the build ran (or a modification time in the future) gets here: the
+  // bundle has the code as it was when this run started, like the test files themselves. Say so.
   const after = staleReason();
-  if (after) throw new Error(`[global-setup] ${after}, even after building: a file changed during the build, or has a modification time in the future. Run the tests again.`);
+  if (after) console.warn(`[global-setup] ${after} (during the build): the CLI tests run the code as it was when the build started.`);
 }
