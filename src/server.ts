@@ -6,6 +6,7 @@ import { createApp } from './http/app.js';
 import { DEFAULT_MAX_BODY } from './http/context.js';
 import type { ToolFilter } from '../tools/index.js';
 import type { Logger } from './log.js';
+import { createMcpHttpHandler } from './mcp/http.js';
 
 export interface RunningServer {
   port: number;
@@ -30,12 +31,12 @@ export async function startHttp(core: Core, settings: Settings, logger: Logger, 
   const { listener, cache } = createApp({
     core,
     logger,
+    mcp: createMcpHttpHandler(core, { filter: mcpFilter, logger, maxBodyBytes: DEFAULT_MAX_BODY }),
     options: {
       allowedHosts: allowedHostsOf(settings),
       allowedOrigins: allowedOriginsOf(settings, port),
       trustProxy: settings.trustProxy,
       maxBodyBytes: DEFAULT_MAX_BODY,
-      ...(mcpFilter ? { mcpFilter } : {}),
       ...(crossInstance !== undefined ? { crossInstance } : {}),
     },
   });

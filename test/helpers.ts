@@ -86,6 +86,7 @@ export const PNG_1PX = Buffer.from(
 export const PDF_MIN = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 
 import { createApp } from '../src/http/app.js';
+import { createMcpHttpHandler } from '../src/mcp/http.js';
 import { DEFAULT_MAX_BODY } from '../src/http/context.js';
 import { silentLogger } from '../src/log.js';
 
@@ -94,6 +95,7 @@ export function makeApp(env: TestEnv) {
   const { app } = createApp({
     core: env.core,
     logger: silentLogger,
+    mcp: createMcpHttpHandler(env.core, { logger: silentLogger, maxBodyBytes: DEFAULT_MAX_BODY }),
     options: {
       allowedHosts: new Set(['127.0.0.1', 'localhost']),
       allowedOrigins: new Set(['http://127.0.0.1:8787']),

@@ -98,7 +98,7 @@ function findLoneSurrogate(value: unknown): { field: string; what: string } | un
  * everywhere, JSON values included, so the rule is one: text must be valid Unicode.
  * Throws VALIDATION_ERROR with `field` naming the first offending argument (dotted path).
  */
-export function parseToolInput(def: ToolDef, args: unknown, prefix = ''): Record<string, unknown> {
+export function parseToolInput(def: Pick<ToolDef, 'input'>, args: unknown, prefix = ''): Record<string, unknown> {
   const parsed = def.input.safeParse(args);
   if (!parsed.success) {
     const first = parsed.error.issues[0];

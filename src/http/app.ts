@@ -3,7 +3,6 @@ import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { SitepubError } from '../core/errors.js';
-import { mountAccount } from './account.js';
 import { clientAddress } from './client-address.js';
 import { trustOf, type AppDeps } from './context.js';
 import { downloadReply, mountDownloads } from './downloads.js';
@@ -48,12 +47,12 @@ export function createApp(input: AppDeps): { app: Hono; cache: SiteCache; listen
     ),
   );
   mountMcp(platform, deps);
-  mountAccount(platform, deps);
   mountRest(platform, deps);
   mountDownloads(platform, deps);
   platform.notFound((c) => errorJson(c, new SitepubError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}`)));
+  // The one place an HTTP route's failure becomes the contract's error JSON: routes throw.
   platform.onError((e, c) => {
-    logger.error({ err: e }, 'unhandled error');
+    if (!(e instanceof SitepubError)) logger.error({ err: e, route: c.req.path }, 'request failed');
     return errorJson(c, e);
   });
 

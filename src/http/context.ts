@@ -1,6 +1,6 @@
-import type { ToolFilter } from '../../tools/index.js';
 import type { Core } from '../core/core.js';
 import type { Logger } from '../log.js';
+import type { Actor } from '../core/projects.js';
 import { compileTrust, type TrustFn, type TrustProxy } from './client-address.js';
 
 export interface HttpOptions {
@@ -12,10 +12,12 @@ export interface HttpOptions {
   trustProxy: boolean | TrustProxy;
   /** Largest request body, bytes (a 5 MB asset in base64 plus JSON fits). */
   maxBodyBytes: number;
-  mcpFilter?: ToolFilter;
   /** Several processes share the database: check the site generation in it on every request. Default: on for PostgreSQL. */
   crossInstance?: boolean;
 }
+
+/** Answers one authenticated MCP request over Streamable HTTP (the HTTP edge checks Origin and the token first). */
+export type McpHttpHandler = (request: Request, caller: { actor: Actor; client: string }) => Promise<Response>;
 
 export interface AppDeps {
   core: Core;
@@ -23,6 +25,8 @@ export interface AppDeps {
   logger: Logger;
   /** Compiled once from options.trustProxy by createApp. */
   trust?: TrustFn | undefined;
+  /** Answers authenticated MCP requests at /mcp (wired by the composition root: src/http does not know the SDK). */
+  mcp?: McpHttpHandler | undefined;
 }
 
 export function trustOf(options: HttpOptions): TrustFn | undefined {

@@ -1,7 +1,5 @@
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Hono } from 'hono';
-import { SitepubError, toErrorBody } from '../core/errors.js';
-import { createMcpServer } from '../mcp/server.js';
+import { toErrorBody } from '../core/errors.js';
 import type { AppDeps } from './context.js';
 import { clientIp } from './client-ip.js';
 import { bearer } from './respond.js';
@@ -9,8 +7,8 @@ import { bearer } from './respond.js';
 const jsonRpcError = (message: string, code = -32000) => ({ jsonrpc: '2.0', error: { code, message }, id: null });
 
 /**
- * Streamable HTTP, stateless: every POST gets a fresh server and transport, so any instance
- * behind a load balancer can answer any request. Bearer token required.
+ * The HTTP edge of MCP: Origin check (DNS rebinding), Bearer token, then the MCP handler the
+ * composition root wired in (deps.mcp; src/http knows nothing of the SDK).
  */
 export function mountMcp(app: Hono, deps: AppDeps): void {
   const { core, options, logger } = deps;
@@ -26,6 +24,7 @@ export function mountMcp(app: Hono, deps: AppDeps): void {
   };
 
   app.post('/mcp', async (c) => {
+    if (!deps.mcp) return c.json(jsonRpcError('MCP is not served by this app.'), 404);
     const origin = c.req.header('origin');
     if (origin && !originAllowed(origin)) {
       return c.json(jsonRpcError(`Forbidden: Origin ${origin} is not allowed. Set SITEPUB_ALLOWED_ORIGINS to allow it.`), 403);
@@ -39,21 +38,11 @@ export function mountMcp(app: Hono, deps: AppDeps): void {
         'WWW-Authenticate': 'Bearer realm="sitepub", error="invalid_token"',
       });
     }
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-      maxRequestBodySize: options.maxBodyBytes,
-    });
-    const server = createMcpServer(core, { actor, filter: options.mcpFilter ?? {}, logger, client: clientIp(c, deps.trust) ?? 'unknown' });
     try {
-      await server.connect(transport);
-      return await transport.handleRequest(c.req.raw);
+      return await deps.mcp(c.req.raw, { actor, client: clientIp(c, deps.trust) ?? 'unknown' });
     } catch (e) {
-      logger.error({ err: e instanceof SitepubError ? e.type : e }, 'mcp request failed');
+      logger.error({ err: e }, 'mcp request failed');
       return c.json(jsonRpcError('Internal error', -32603), 500);
-    } finally {
-      // Stateless JSON responses are complete once handleRequest returns.
-      void server.close();
     }
   });
 

@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { projectCreateInput, projectInfo, projectListOutput } from '../../schemas/project.js';
+import { ACCOUNT_ENDPOINTS } from '../../tools/account.js';
 import { ALL_TOOLS, type ToolDef } from '../../tools/index.js';
 import { ERROR_STATUS } from '../core/errors.js';
-import { SERVER_INFO } from '../mcp/server.js';
+import { SERVER_INFO } from '../server-info.js';
 
 type Json = Record<string, unknown>;
 
@@ -29,7 +29,10 @@ const errorEnvelope: Json = {
   },
 };
 
-function operation(def: ToolDef): { path: string; method: string; op: Json } {
+/** What an OpenAPI operation is generated from: a tool, or an account endpoint (tagged 'account'). */
+type Endpoint = Pick<ToolDef, 'name' | 'title' | 'description' | 'input' | 'output' | 'rest'> & { tag: string; mcpTool?: string };
+
+function operation(def: Endpoint): { path: string; method: string; op: Json } {
   const pathParams = [...def.rest.path.matchAll(/:([a-z_]+)/g)].map((m) => m[1]!);
   const path = def.rest.path.replace(/:([a-z_]+)(\{[^}]*\})?/g, '{$1}');
   const input = schemaOf(def.input, 'input');
@@ -47,8 +50,8 @@ function operation(def: ToolDef): { path: string; method: string; op: Json } {
     operationId: def.name.replace(/-/g, '_'),
     summary: def.title,
     description: def.description,
-    tags: [def.toolset],
-    'x-mcp-tool': def.name,
+    tags: [def.tag],
+    ...(def.mcpTool ? { 'x-mcp-tool': def.mcpTool } : {}),
   };
   const method = def.rest.method.toLowerCase();
   if (method === 'get' || method === 'delete') {
@@ -84,22 +87,11 @@ let cached: Json | undefined;
 export function openApiDocument(serverUrl: string): Json {
   if (!cached) {
     const paths: Record<string, Json> = {};
-    for (const def of ALL_TOOLS) {
+    const endpoints: Endpoint[] = [...ALL_TOOLS.map((d) => ({ ...d, tag: d.toolset, mcpTool: d.name })), ...ACCOUNT_ENDPOINTS.map((e) => ({ ...e, tag: 'account' }))];
+    for (const def of endpoints) {
       const { path, method, op } = operation(def);
       paths[path] = { ...(paths[path] ?? {}), [method]: op };
     }
-    const ok = (schema: Json) => ({ description: 'Success', content: { 'application/json': { schema: { type: 'object', properties: { success: { const: true }, data: schema } } } } });
-    const err = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-    paths['/papi/projects'] = {
-      get: { operationId: 'projects_list', summary: 'List projects (account token)', tags: ['account'], responses: { '200': ok(schemaOf(projectListOutput, 'output')), default: err } },
-      post: {
-        operationId: 'projects_create',
-        summary: 'Create a project (account token with write scope)',
-        tags: ['account'],
-        requestBody: { required: true, content: { 'application/json': { schema: schemaOf(projectCreateInput, 'input') } } },
-        responses: { '201': ok(schemaOf(projectInfo, 'output')), default: err },
-      },
-    };
     cached = {
       openapi: '3.1.0',
       info: {

@@ -1,16 +1,17 @@
-import type { Hono } from 'hono';
-import { parseToolInput } from '../../tools/define.js';
+import type { Context, Hono } from 'hono';
+import { ACCOUNT_ENDPOINTS, invokeAccount } from '../../tools/account.js';
+import { invokeTool } from '../../tools/invoke.js';
 import { ALL_TOOLS, type ToolDef } from '../../tools/index.js';
+import { jsonSchemaOf } from '../../tools/json-schema.js';
 import { SitepubError } from '../core/errors.js';
-import { jsonSchemaOf } from '../mcp/catalog.js';
 import type { AppDeps } from './context.js';
 import { clientIp } from './client-ip.js';
-import { bearer, errorJson } from './respond.js';
+import { bearer } from './respond.js';
 
 type Coerce = (v: string) => unknown;
 
 /** Query strings are text; convert by the field's JSON type so the same zod schema validates REST and MCP. */
-function queryCoercers(def: ToolDef): Map<string, Coerce> {
+function queryCoercers(def: Pick<ToolDef, 'input'>): Map<string, Coerce> {
   const props = (jsonSchemaOf(def.input, 'input').properties ?? {}) as Record<string, { type?: string }>;
   const out = new Map<string, Coerce>();
   for (const [k, v] of Object.entries(props)) {
@@ -36,37 +37,43 @@ async function readBody(req: Request): Promise<Record<string, unknown>> {
   return v as Record<string, unknown>;
 }
 
+/** The arguments of a REST call: query (GET, DELETE) or JSON body, then path parameters, which win. */
+async function argsOf(c: Context, def: Pick<ToolDef, 'rest'>, coercers: Map<string, Coerce>): Promise<Record<string, unknown>> {
+  let raw: Record<string, unknown> = {};
+  if (def.rest.method === 'GET' || def.rest.method === 'DELETE') {
+    for (const [k, v] of Object.entries(c.req.query())) raw[k] = (coercers.get(k) ?? ((s: string) => s))(v);
+  } else {
+    raw = await readBody(c.req.raw);
+  }
+  return { ...raw, ...c.req.param() };
+}
+
 /** Routes with a literal after a `{.+}` slug must be tried before the bare slug route. */
 function specificity(path: string): number {
   const i = path.indexOf('{.+}');
   return i >= 0 && i + 4 < path.length ? 0 : 1;
 }
 
-/** Mounts one REST route per tool definition: same schema, same handler, same errors as MCP. */
+/**
+ * One REST route per tool and account endpoint: the same definition, validation and handler as MCP
+ * (invokeTool). Failures are thrown; the platform's onError maps them once.
+ */
 export function mountRest(app: Hono, deps: AppDeps): void {
   const { core } = deps;
+  for (const e of ACCOUNT_ENDPOINTS) {
+    const coercers = queryCoercers(e);
+    app.on(e.rest.method, e.rest.path, async (c) => {
+      const actor = await core.projects.authenticate(bearer(c));
+      return c.json({ success: true, data: await invokeAccount(e, await argsOf(c, e, coercers), core, actor) }, e.rest.status ?? 200);
+    });
+  }
   const defs = [...ALL_TOOLS].sort((a, b) => specificity(a.rest.path) - specificity(b.rest.path));
   for (const def of defs) {
     const coercers = queryCoercers(def);
-    const write = !def.annotations.readOnlyHint;
     app.on(def.rest.method, def.rest.path, async (c) => {
-      try {
-        const actor = await core.projects.authenticate(bearer(c));
-        let raw: Record<string, unknown> = {};
-        if (def.rest.method === 'GET' || def.rest.method === 'DELETE') {
-          for (const [k, v] of Object.entries(c.req.query())) raw[k] = (coercers.get(k) ?? ((s: string) => s))(v);
-        } else {
-          raw = await readBody(c.req.raw);
-        }
-        const args = { ...raw, ...c.req.param() } as Record<string, unknown>;
-        const input = parseToolInput(def, args);
-        const project = await core.projects.authorize(actor, c.req.param('project_id'), undefined, write);
-        const data = def.output.parse(await def.handler({ core, project, client: clientIp(c, deps.trust) ?? 'unknown' }, input));
-        return c.json({ success: true, data }, def.rest.status ?? 200);
-      } catch (e) {
-        if (!(e instanceof SitepubError)) deps.logger.error({ route: def.rest.path, err: e }, 'request failed');
-        return errorJson(c, e);
-      }
+      const actor = await core.projects.authenticate(bearer(c));
+      const { data } = await invokeTool(def, await argsOf(c, def, coercers), { core, actor, client: clientIp(c, deps.trust) ?? 'unknown' });
+      return c.json({ success: true, data }, def.rest.status ?? 200);
     });
   }
 }

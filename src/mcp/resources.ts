@@ -12,7 +12,9 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Core } from '../core/core.js';
 import { SitepubError } from '../core/errors.js';
-import type { Actor, Project } from '../core/projects.js';
+import type { Project } from '../core/projects.js';
+import { invokeTool, type Caller } from '../../tools/invoke.js';
+import { ALL_TOOLS } from '../../tools/index.js';
 
 /** Pages and assets as MCP resources: `sitepub://{project_id}/pages/{slug}` and `.../assets/{slug}`. */
 export const PAGE_URI_TEMPLATE = 'sitepub://{project_id}/pages/{slug}';
@@ -70,7 +72,11 @@ function rpcError(e: unknown): never {
   throw new McpError(ErrorCode.InternalError, 'Internal error');
 }
 
-export function registerResources(server: Server, core: Core, actor: Actor, defaultProjectId: string | undefined): void {
+const PAGES_GET = ALL_TOOLS.find((t) => t.name === 'pages_get')!;
+const ASSETS_GET = ALL_TOOLS.find((t) => t.name === 'assets_get')!;
+
+export function registerResources(server: Server, caller: Caller): void {
+  const { core, actor, defaultProjectId } = caller;
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
     resourceTemplates: [
       { uriTemplate: PAGE_URI_TEMPLATE, name: 'page', title: 'Page HTML', description: 'Current HTML of a page of a sitepub site', mimeType: 'text/html' },
@@ -119,18 +125,19 @@ export function registerResources(server: Server, core: Core, actor: Actor, defa
   server.setRequestHandler(ReadResourceRequestSchema, async (req): Promise<ReadResourceResult> => {
     const { projectId, kind, slug } = parseUri(req.params.uri);
     try {
-      const project = await core.projects.authorize(actor, projectId, defaultProjectId, false);
+      // The same invocation as the pages_get and assets_get tools: validation, scope, output schema.
       if (kind === 'pages') {
-        const p = await core.pages.get(project, slug);
-        return { contents: [{ uri: req.params.uri, mimeType: 'text/html', text: p.content }] };
+        const { data } = await invokeTool(PAGES_GET, { project_id: projectId, slug }, caller);
+        return { contents: [{ uri: req.params.uri, mimeType: 'text/html', text: data.content as string }] };
       }
-      const a = await core.assets.get(project, slug);
-      const text = /^(text\/|application\/json|application\/xml|image\/svg)/.test(a.content_type);
+      const { data: a } = await invokeTool(ASSETS_GET, { project_id: projectId, slug }, caller);
+      const type = a.content_type as string;
+      const text = /^(text\/|application\/json|application\/xml|image\/svg)/.test(type);
       return {
         contents: [
           text
-            ? { uri: req.params.uri, mimeType: a.content_type, text: Buffer.from(a.content, 'base64').toString('utf8') }
-            : { uri: req.params.uri, mimeType: a.content_type, blob: a.content },
+            ? { uri: req.params.uri, mimeType: type, text: Buffer.from(a.content as string, 'base64').toString('utf8') }
+            : { uri: req.params.uri, mimeType: type, blob: a.content as string },
         ],
       };
     } catch (e) {

@@ -2,7 +2,10 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, SetLevelRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import type * as z from 'zod';
-import { parseToolInput } from '../../tools/define.js';
+import { checkOutput, runTool } from '../../tools/invoke.js';
+import { answerTag } from '../core/answer-tag.js';
+import { ResultCache } from './result-cache.js';
+import { resultJson, withJson } from './wire.js';
 import { selectTools, type ToolFilter } from '../../tools/index.js';
 import type { Core } from '../core/core.js';
 import { SitepubError, toErrorBody } from '../core/errors.js';
@@ -11,9 +14,6 @@ import { silentLogger, type Logger } from '../log.js';
 import { catalogFor } from './catalog.js';
 import { SERVER_INSTRUCTIONS } from './instructions.js';
 import { StrictServer } from './params.js';
-import { answerTag } from '../core/answer-tag.js';
-import { ResultCache } from './result-cache.js';
-import { resultJson, withJson } from './wire.js';
 import { registerPrompts } from './prompts.js';
 import { assetUri, pageUri, registerResources } from './resources.js';
 
@@ -21,7 +21,8 @@ let sharedValidator: AjvJsonSchemaValidator | undefined;
 /** Results of tagged answers (pages_get), shared by every server of the process, at most 16 MB of JSON. */
 const results = new ResultCache<CallToolResult>(16 * 2 ** 20);
 
-export const SERVER_INFO = { name: 'sitepub', title: 'sitepub', version: '0.1.0' };
+export { SERVER_INFO } from '../server-info.js';
+import { SERVER_INFO } from '../server-info.js';
 
 export interface McpSession {
   actor: Actor;
@@ -59,21 +60,22 @@ export function createMcpServer(core: Core, session: McpSession): Server {
 
   // StrictServer parses the request against CallToolRequestSchema once (a malformed one is -32602)
   // and, unlike Server, does not copy every result through CallToolResultSchema.
+  const caller = { core, actor: session.actor, defaultProjectId: session.defaultProjectId, client: session.client ?? 'local' };
   const onCall = async (req: z.infer<typeof CallToolRequestSchema>): Promise<CallToolResult> => {
     const def = catalog.byName.get(req.params.name);
     if (!def) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}. Call tools/list to see the available tools.`);
     const started = performance.now();
     try {
-      const args = parseToolInput(def, req.params.arguments ?? {}, `Invalid arguments for ${def.name}: `) as { project_id?: string };
-      const project = await core.projects.authorize(session.actor, args.project_id, session.defaultProjectId, !def.annotations.readOnlyHint);
-      const answer = await def.handler({ core, project, client: session.client ?? 'local' }, args);
+      const { project, answer } = await runTool(def, req.params.arguments ?? {}, caller, `Invalid arguments for ${def.name}: `);
       log.debug({ tool: def.name, ms: Math.round(performance.now() - started) }, 'tool ok');
-      // An answer equal to one already sent (same tag: same row version, same URL) reuses its result.
+      // Load-bearing (measured: pages_get p50 over stdio 0.19-0.24 ms with it, 0.30-0.31 ms
+      // without): an answer equal to one already sent (same tag: same row version, same URL)
+      // reuses its checked, serialised result instead of validating and serialising 10 KB again.
       const tag = answerTag(answer);
       const cacheKey = tag === undefined ? undefined : `${def.name}\u0000${tag}`;
       const hit = cacheKey === undefined ? undefined : results.get(cacheKey);
       if (hit) return hit;
-      const data = def.output.parse(answer) as Record<string, unknown>;
+      const data = checkOutput(def, answer);
       const text = JSON.stringify(data);
       const content: CallToolResult['content'] = [{ type: 'text', text }];
       for (const l of def.links?.(data) ?? []) {
@@ -92,7 +94,7 @@ export function createMcpServer(core: Core, session: McpSession): Server {
   };
   server.setRequestHandler(CallToolRequestSchema, onCall);
 
-  registerResources(server, core, session.actor, session.defaultProjectId);
+  registerResources(server, caller);
   registerPrompts(server);
   // Logs go to stderr and the operator's log, not to clients; the level is accepted for compatibility.
   server.setRequestHandler(SetLevelRequestSchema, () => ({}));

@@ -1,0 +1,36 @@
+import type { Core } from '../src/core/core.js';
+import type { Actor, Project } from '../src/core/projects.js';
+import { parseToolInput, type ToolDef } from './define.js';
+
+/** Who calls a tool, whatever carried the call (MCP over stdio or HTTP, REST, a resource read). */
+export interface Caller {
+  core: Core;
+  actor: Actor;
+  /** Project used when the call names none (stdio: --project / SITEPUB_PROJECT). */
+  defaultProjectId?: string | undefined;
+  /** The client address over HTTP, 'local' over stdio: for per-client limits. */
+  client: string;
+}
+
+/**
+ * The one way a tool runs, for every edge: validate the arguments (nothing is written before this
+ * ends), authorize the project with the tool's scope (a read-only tool needs read, any other
+ * write), run the handler, and validate its answer against the output schema. Throws SitepubError;
+ * each edge maps errors once (MCP: an isError result; REST: Hono's onError).
+ */
+export async function invokeTool(def: ToolDef, args: unknown, caller: Caller, errorPrefix = ''): Promise<{ project: Project; data: Record<string, unknown> }> {
+  const { project, answer } = await runTool(def, args, caller, errorPrefix);
+  return { project, data: checkOutput(def, answer) };
+}
+
+/** invokeTool's first three steps, for an edge that may reuse the checked result of an identical answer (see answer-tag.ts). */
+export async function runTool(def: ToolDef, args: unknown, caller: Caller, errorPrefix = ''): Promise<{ project: Project; answer: unknown }> {
+  const input = parseToolInput(def, args, errorPrefix) as { project_id?: string };
+  const project = await caller.core.projects.authorize(caller.actor, input.project_id, caller.defaultProjectId, !def.annotations.readOnlyHint);
+  return { project, answer: await def.handler({ core: caller.core, project, client: caller.client }, input) };
+}
+
+/** invokeTool's last step: the answer as the output schema defines it. */
+export function checkOutput(def: ToolDef, answer: unknown): Record<string, unknown> {
+  return def.output.parse(answer) as Record<string, unknown>;
+}
