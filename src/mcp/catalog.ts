@@ -1,13 +1,7 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import * as z from 'zod';
 import type { ToolDef } from '../../tools/index.js';
+import { jsonSchemaOf } from '../../tools/json-schema.js';
 
-/** JSON Schema for clients: draft-07 compatible (what most clients validate with), no $schema noise. */
-export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const js = z.toJSONSchema(schema, { target: 'draft-7', io, unrepresentable: 'any' }) as Record<string, unknown>;
-  delete js.$schema;
-  return js;
-}
 
 export interface Catalog {
   readonly tools: readonly ToolDef[];
