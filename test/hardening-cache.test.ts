@@ -87,7 +87,7 @@ describe('the site cache is bounded by true size', () => {
       const cache = new SiteCache(env.core, false, max, 60_000);
       const body = new Uint8Array(8 * 1024);
       for (let i = 0; i < 500; i++) {
-        cache.set(env.project.id, 0, `p${i}-${'k'.repeat(500)}`, { status: 200, body, contentType: 'text/html', etag: '"e"', svg: false }, -1);
+        cache.set(env.project.id, 0, `p${i}-${'k'.repeat(500)}`, { status: 200, body, contentType: 'text/html', etag: '"e"', svg: false });
         expect(cache.size).toBeLessThanOrEqual(max);
       }
       // 500 entries of 8 KiB body + 1 KiB key would be ~4.6 MB: the bound holds, the newest stay.
@@ -107,16 +107,50 @@ describe('the site cache is bounded by true size', () => {
       const other = await env.core.projects.create({ name: 'Other', subdomain: 'other' });
       const cache = new SiteCache(env.core, false, 1024 * 1024, 60_000);
       const e = () => ({ status: 200 as const, body: new Uint8Array(10), contentType: 'text/html', etag: '"e"', svg: false });
-      cache.set(env.project.id, 0, 'a.html', e(), -1);
-      cache.set(other.id, 0, 'b.html', e(), -1);
+      cache.set(env.project.id, 0, 'a.html', e());
+      cache.set(other.id, 0, 'b.html', e());
       await env.core.assets.upload(env.project, { slug: 'logo.png', content: b64(PNG_1PX) });
-      // The bakery moved to generation 1: its old entry is gone; the other site's stays.
-      expect(cache.get(env.project.id, 0, 'a.html')).toBeUndefined();
+      // The bakery moved to generation 1: its entry is no longer served; the other site's is.
+      expect(cache.generation(env.project.id)).toBe(1);
       expect(cache.get(env.project.id, 1, 'a.html')).toBeUndefined();
+      expect(cache.generation(other.id)).toBe(0);
       expect(cache.get(other.id, 0, 'b.html')).toBeDefined();
       cache.close();
     } finally {
       await env.close();
+    }
+  });
+});
+
+describe('processes sharing one SQLite data folder invalidate per site', () => {
+  it("a write to one site, signalled by another process, leaves every other site's entries cached", async () => {
+    const { twoInstances } = await import('./instances.js');
+    const { a, b, cleanup } = await twoInstances('sqlite-file');
+    try {
+      const x = await a.projects.create({ name: 'X', subdomain: 'x-site' });
+      const y = await a.projects.create({ name: 'Y', subdomain: 'y-site' });
+      await a.pages.create(x, { slug: 'index.html', content: 'x1' });
+      await a.pages.create(y, { slug: 'index.html', content: 'y1' });
+      const app = createApp({ core: b, logger: silentLogger, options: { allowedHosts: new Set(['127.0.0.1']), allowedOrigins: new Set(), trustProxy: false, maxBodyBytes: DEFAULT_MAX_BODY } });
+      const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+      const site = async (sub: string): Promise<string> => {
+        await nextTurn();
+        return (await app.app.request(`http://${sub}.localhost/`, { headers: { host: `${sub}.localhost` } })).text();
+      };
+      try {
+        expect(await site('x-site')).toBe('x1');
+        expect(await site('y-site')).toBe('y1');
+        await a.pages.update(x, { slug: 'index.html', content: 'x2' });
+        expect(await site('x-site')).toBe('x2');
+        // Y's entry is still the one filled before the write to X: no refill was needed.
+        const g = app.cache.generation(y.id);
+        expect(app.cache.get(y.id, typeof g === 'number' ? g : await g, '')).toBeDefined();
+        expect(await site('y-site')).toBe('y1');
+      } finally {
+        app.cache.close();
+      }
+    } finally {
+      await cleanup();
     }
   });
 });

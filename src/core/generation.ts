@@ -1,15 +1,20 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Db } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
 
 /**
  * Marks a site as changed, inside the write's own transaction, so other instances see it with the write;
- * `pagesAdded` (negative for deletes) keeps the project's page count with it.
+ * `pagesAdded` (negative for deletes) keeps the project's page count with it. `changed_seq` orders
+ * the changes for processes that follow them (see site-generations.ts).
  */
 export async function bumpGeneration(tx: Kysely<Database> | Transaction<Database>, projectId: string, pagesAdded = 0): Promise<void> {
   await tx
     .updateTable('projects')
-    .set((eb) => (pagesAdded ? { generation: eb('generation', '+', 1), page_count: eb('page_count', '+', pagesAdded) } : { generation: eb('generation', '+', 1) }))
+    .set((eb) => ({
+      generation: eb('generation', '+', 1),
+      changed_seq: sql<number>`(select coalesce(max(changed_seq), 0) + 1 from projects)`,
+      ...(pagesAdded ? { page_count: eb('page_count', '+', pagesAdded) } : {}),
+    }))
     .where('id', '=', projectId)
     .execute();
 }
@@ -33,4 +38,19 @@ export function readGeneration(db: Db, projectId: string): number | Promise<numb
     .where('id', '=', projectId)
     .executeTakeFirst()
     .then((row) => row?.generation ?? -1);
+}
+
+const changedSince = new WeakMap<object, { all(seq: number): unknown[] }>();
+
+/**
+ * Sites whose generation moved since change number `seq` (SQLite only, synchronously), with the
+ * highest change number seen; undefined while a transaction is open on the handle (its rows are not
+ * committed) or on PostgreSQL.
+ */
+export function readChangedSince(db: Db, seq: number): { seq: number; sites: Array<{ id: string; generation: number }> } | undefined {
+  if (!db.sqlite || db.sqlite.inTransaction) return undefined;
+  let st = changedSince.get(db.sqlite);
+  if (!st) changedSince.set(db.sqlite, (st = db.sqlite.prepare('select id, generation, changed_seq from projects where changed_seq > ? order by changed_seq')));
+  const rows = st.all(seq) as Array<{ id: string; generation: number; changed_seq: number }>;
+  return { seq: rows.length ? rows[rows.length - 1]!.changed_seq : seq, sites: rows };
 }

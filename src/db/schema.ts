@@ -17,6 +17,8 @@ export interface ProjectTable {
   storage_bytes: Generated<number | string>;
   /** This project's storage quota in bytes; null means the server's default (0 there: unlimited). */
   storage_quota_bytes: Generated<number | string | null>;
+  /** One more than the table's highest at each write to the site (migration 0011): "what changed since". */
+  changed_seq: Generated<number>;
 }
 
 export interface DownloadDailyTable {

@@ -10,6 +10,7 @@ import * as m0007 from './0007-page-counts.js';
 import * as m0008 from './0008-site-paths.js';
 import * as m0009 from './0009-grant-continuations.js';
 import * as m0010 from './0010-storage-quota.js';
+import * as m0011 from './0011-change-sequence.js';
 
 export interface Migration {
   name: string;
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0008-site-paths', up: m0008.up },
   { name: '0009-grant-continuations', up: m0009.up },
   { name: '0010-storage-quota', up: m0010.up },
+  { name: '0011-change-sequence', up: m0011.up },
 ];

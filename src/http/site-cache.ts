@@ -1,0 +1,94 @@
+import { LRUCache } from 'lru-cache';
+import type { Core } from '../core/core.js';
+import { generationSourceFor, SignalGenerations, type GenerationSource } from './site-generations.js';
+
+/** What one path of a site serves, built once and answered from memory while the site is unchanged. */
+export interface Entry {
+  status: 200 | 404;
+  body: Uint8Array;
+  contentType: string;
+  etag: string;
+  svg: boolean;
+  /** Response headers, built once when the entry is first served. */
+  headers?: Record<string, string>;
+  /** The stamp of the site state the entry was filled under. */
+  stamp?: number;
+}
+
+/** What one cached entry costs beyond its body: the key, the entry object and its header record. */
+const ENTRY_OVERHEAD_BYTES = 1024;
+
+interface SiteState {
+  gen: number;
+  /** Unique per filled state: entries carrying another stamp are stale (and evicted as the LRU needs room). */
+  stamp: number;
+}
+
+/**
+ * What each site serves, by project and decoded path. An entry filled at a site's generation g is
+ * served only while the site is at g (see site-generations.ts for where generations come from), so
+ * invalidation is exact and per site: a write to one site leaves every other site's entries alone.
+ *
+ * Memory is bounded by true size (body, key and a fixed overhead per entry) in one LRU, so a flood
+ * of requests evicts the least used entries instead of growing the process or flushing every site.
+ * Keys are decoded paths (every spelling of a path shares one entry); a path that serves nothing
+ * never gets an entry of its own: each site has one shared "not found" entry (site-resolve.ts).
+ */
+export class SiteCache {
+  private readonly sites = new Map<string, SiteState>();
+  private readonly entries: LRUCache<string, Entry>;
+  private readonly generations: GenerationSource;
+  private readonly maxEntryBytes: number;
+  private stamps = 0;
+
+  constructor(core: Core, crossInstance: boolean, maxBytes = 64 * 1024 * 1024, auditMs = 3000) {
+    this.generations = generationSourceFor(core, crossInstance, auditMs);
+    this.maxEntryBytes = maxBytes / 8;
+    this.entries = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (e, key) => e.body.byteLength + key.length * 2 + ENTRY_OVERHEAD_BYTES });
+  }
+
+  /** Bytes held, as the LRU counts them (bodies, keys and per-entry overhead). */
+  get size(): number {
+    return this.entries.calculatedSize;
+  }
+
+  /** How many entries are held. */
+  get count(): number {
+    return this.entries.size;
+  }
+
+  generation(projectId: string): number | Promise<number> {
+    return this.generations.current(projectId);
+  }
+
+  /** Re-reads the generations of the sites known here, where a source has unsignalled writers to catch (what a timer does every few seconds). */
+  auditGenerations(): void {
+    if (this.generations instanceof SignalGenerations) this.generations.auditNow();
+  }
+
+  close(): void {
+    this.generations.close();
+  }
+
+  get(projectId: string, gen: number, key: string): Entry | undefined {
+    const s = this.sites.get(projectId);
+    if (!s || s.gen !== gen) return undefined;
+    const e = this.entries.get(`${projectId}/${key}`);
+    return e && e.stamp === s.stamp ? e : undefined;
+  }
+
+  /** `gen` is the site's generation read before the entry's content was. */
+  set(projectId: string, gen: number, key: string, e: Entry): void {
+    if (e.body.byteLength > this.maxEntryBytes) return;
+    let s = this.sites.get(projectId);
+    if (s && s.gen > gen) return;
+    if (!s || s.gen < gen) this.sites.set(projectId, (s = { gen, stamp: ++this.stamps }));
+    e.stamp = s.stamp;
+    this.entries.set(`${projectId}/${key}`, e);
+  }
+
+  clear(): void {
+    this.sites.clear();
+    this.entries.clear();
+  }
+}
