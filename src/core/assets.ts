@@ -1,4 +1,5 @@
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { Db as SqlDb } from '../db/connect.js';
 import type { AssetTable, Database } from '../db/schema.js';
 import { template } from '../db/query-template.js';
@@ -60,8 +61,8 @@ function normalizeSlugAt(index: number, raw: unknown): string {
 const BLOB_CACHE_BYTES = 32 * 1024 * 1024;
 
 export class AssetService {
-  private readonly blobs = new Map<string, Buffer>();
-  private blobBytes = 0;
+  /** Bytes by content hash (never stale: new content is a new key), least recently used out first. */
+  private readonly blobs = new LRUCache<string, Buffer>({ maxSize: BLOB_CACHE_BYTES, maxEntrySize: BLOB_CACHE_BYTES / 4, sizeCalculation: (b) => Math.max(1, b.byteLength) });
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -356,15 +357,6 @@ export class AssetService {
       const b = await this.db.selectFrom('blobs').select('data').where('sha256', '=', row.sha256).executeTakeFirst();
       if (!b) return undefined;
       data = Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength);
-      this.blobs.set(row.sha256, data);
-      this.blobBytes += data.byteLength;
-      for (const [k, v] of this.blobs) {
-        if (this.blobBytes <= BLOB_CACHE_BYTES) break;
-        this.blobs.delete(k);
-        this.blobBytes -= v.byteLength;
-      }
-    } else {
-      this.blobs.delete(row.sha256);
       this.blobs.set(row.sha256, data);
     }
     return { row, data };

@@ -1,42 +1,31 @@
+import { LRUCache } from 'lru-cache';
+
 /**
- * A small least-recently-used map bounded by the total size of its entries (bytes of JSON), for
- * results that are rebuilt identically as long as their key (an answer tag) is unchanged.
+ * Results rebuilt identically as long as their key (an answer tag) is unchanged, bounded by the
+ * total size of their JSON; least recently used go first. One answer larger than a quarter of the
+ * bound is not kept (it would push out everything else).
  */
 export class ResultCache<V> {
-  private readonly entries = new Map<string, { value: V; size: number }>();
-  private total = 0;
+  private readonly lru: LRUCache<string, { value: V; size: number }>;
 
-  constructor(private readonly maxSize: number) {}
+  constructor(private readonly maxSize: number) {
+    this.lru = new LRUCache<string, { value: V; size: number }>({ maxSize, sizeCalculation: (e) => Math.max(1, e.size) });
+  }
 
   get(key: string): V | undefined {
-    const e = this.entries.get(key);
-    if (!e) return undefined;
-    this.entries.delete(key); // most recently used goes last
-    this.entries.set(key, e);
-    return e.value;
+    return this.lru.get(key)?.value;
   }
 
   set(key: string, value: V, size: number): void {
-    if (size > this.maxSize / 4) return; // one huge answer must not flush everything else
-    const old = this.entries.get(key);
-    if (old) {
-      this.total -= old.size;
-      this.entries.delete(key);
-    }
-    this.entries.set(key, { value, size });
-    this.total += size;
-    for (const [k, e] of this.entries) {
-      if (this.total <= this.maxSize) break;
-      this.entries.delete(k);
-      this.total -= e.size;
-    }
+    if (size > this.maxSize / 4) return;
+    this.lru.set(key, { value, size });
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.lru.size;
   }
 
   get bytes(): number {
-    return this.total;
+    return this.lru.calculatedSize;
   }
 }
