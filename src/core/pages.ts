@@ -9,13 +9,16 @@ import { SitepubError, invalid, notFound } from './errors.js';
 import type { ChangeBus } from './events.js';
 import { tagAnswer } from './answer-tag.js';
 import { bumpGeneration } from './generation.js';
-import { newId, sha256Hex } from './ids.js';
+import { newId } from './ids.js';
 import { applyPatches, type PatchOperation } from './patch.js';
 import { releasePath, takePath } from './site-paths.js';
 import type { Project } from './projects.js';
 import { assertDistinctSlugs, checkBulkSize, forItem } from './bulk.js';
 import { normalizeSlug } from './slug.js';
-import { decodeChain, encodeVersion, keyframe, type EncodedVersion } from './version-store.js';
+import { keyframe } from './version-store.js';
+import { PageHistory, versionHash } from './page-history.js';
+
+export { versionHash } from './page-history.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -75,25 +78,6 @@ export interface RollbackResult {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-interface NextVersion {
-  content: string;
-  meta: string;
-  seo: string;
-  created_by: PageVersionTable['created_by'];
-  patch_summary: string | null;
-}
-
-interface PreparedVersion extends NextVersion {
-  size: number;
-  hash: string;
-  enc: EncodedVersion;
-}
-
-/** Identifies a version's content (body, meta and SEO): equal content, equal hash. */
-export function versionHash(content: string, meta: string, seo: string): string {
-  return sha256Hex(`${content}\u0000${meta}\u0000${seo}`).slice(0, 12);
-}
-
 function parseJson(text: string): JsonObject {
   return JSON.parse(text) as JsonObject;
 }
@@ -106,7 +90,11 @@ export class PageService {
     private readonly limits: Limits,
     private readonly bus: ChangeBus,
     private readonly sqlDb: SqlDb,
-  ) {}
+  ) {
+    this.history = new PageHistory(db, clock, (content) => this.checkContent(content));
+  }
+
+  private readonly history: PageHistory;
 
   private url(project: Project, slug: string): string {
     return sitePathUrl(this.urls, project.subdomain, slug);
@@ -253,49 +241,6 @@ export class PageService {
     return { pages, created: pages.length };
   }
 
-  /**
-   * The CPU-heavy half of a write: size check, hash, and the delta or deflated keyframe. It depends
-   * only on `current`, so it may run before the write's transaction begins: the conditional UPDATE
-   * in commitVersion only succeeds if the page is still exactly that version (chain included).
-   */
-  private prepareVersion(current: Selectable<PageTable>, next: NextVersion): PreparedVersion {
-    const size = this.checkContent(next.content);
-    return { ...next, size, hash: versionHash(next.content, next.meta, next.seo), enc: encodeVersion(current.content, next.content, current) };
-  }
-
-  /**
-   * Writes a prepared version if the page is still at `current.version`. The conditional UPDATE is
-   * the optimistic lock: of several writers on one base, exactly one matches; the rest see a conflict.
-   */
-  private async commitVersion(tx: Db, project: Project, current: Selectable<PageTable>, next: PreparedVersion): Promise<{ version: number; hash: string; size: number; updated_at: string }> {
-    const { size, hash, enc } = next;
-    const version = current.version + 1;
-    const now = this.clock.now().toISOString();
-    const res = await tx
-      .updateTable('pages')
-      .set({ content: next.content, meta: next.meta, seo: next.seo, version, version_hash: hash, size_bytes: size, updated_at: now, ...enc.chain })
-      .where('id', '=', current.id)
-      .where('version', '=', current.version)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) throw await this.conflict(tx, project.id, current.slug);
-    await tx
-      .insertInto('page_versions')
-      .values({ page_id: current.id, version, hash, created_by: next.created_by, patch_summary: next.patch_summary, content: enc.content, packed: enc.packed, encoding: enc.encoding, meta: next.meta, seo: next.seo, size_bytes: size, created_at: now })
-      .execute();
-    await bumpGeneration(tx, project.id);
-    return { version, hash, size, updated_at: now };
-  }
-
-  private async conflict(db: Db, projectId: string, slug: string): Promise<SitepubError> {
-    const row = await db.selectFrom('pages').select(['version', 'version_hash']).where('project_id', '=', projectId).where('slug', '=', slug).executeTakeFirst();
-    return new SitepubError(
-      'VERSION_CONFLICT',
-      `Page "${slug}" has changed since you read it${row ? ` (now version ${row.version}, hash ${row.version_hash})` : ''}. ` +
-        'Call pages_get with include_version=true, re-apply your change to the new content, and retry with the new hash.',
-      { slug, current_version: row?.version ?? null, current_version_hash: row?.version_hash ?? null },
-    );
-  }
-
   async update(project: Project, input: PageInput & { base_version_hash?: string | undefined }): Promise<PageSummary> {
     const slug = normalizeSlug(input.slug);
     if (typeof input.content !== 'string') throw invalid('content must be a string of HTML', { field: 'content' });
@@ -303,11 +248,11 @@ export class PageService {
     // As patch: hash and encode before the write lock. Without base_version_hash an update is
     // last-writer-wins, so a write that lands in between only means reading again.
     const out = await this.withFreshRead(project, slug, input.base_version_hash === undefined, async (current) => {
-      if (input.base_version_hash !== undefined && input.base_version_hash !== current.version_hash) throw await this.conflict(this.db, project.id, slug);
+      if (input.base_version_hash !== undefined && input.base_version_hash !== current.version_hash) throw await this.history.conflict(this.db, project.id, slug);
       const meta = input.meta !== undefined ? JSON.stringify(input.meta) : current.meta;
       const seo = input.seo !== undefined ? JSON.stringify(input.seo) : current.seo;
-      const next = this.prepareVersion(current, { content: input.content, meta, seo, created_by: 'update', patch_summary: null });
-      const w = await this.db.transaction().execute((tx) => this.commitVersion(tx, project, current, next));
+      const next = this.history.prepareVersion(current, { content: input.content, meta, seo, created_by: 'update', patch_summary: null });
+      const w = await this.db.transaction().execute((tx) => this.history.commitVersion(tx, project, current, next));
       return this.summary(project, { ...current, meta, version: w.version, version_hash: w.hash, size_bytes: w.size, updated_at: w.updated_at });
     });
     this.bus.pageChanged(project.id, slug);
@@ -336,10 +281,10 @@ export class PageService {
     // The read is of the committed row; if any write lands after it, the conditional UPDATE in
     // commitVersion matches nothing and this patch is a VERSION_CONFLICT, never applied to stale text.
     const current = await this.findRow(this.db, project.id, slug);
-    if (input.base_version_hash !== current.version_hash) throw await this.conflict(this.db, project.id, slug);
+    if (input.base_version_hash !== current.version_hash) throw await this.history.conflict(this.db, project.id, slug);
     const content = applyPatches(current.content, input.patches);
-    const next = this.prepareVersion(current, { content, meta: current.meta, seo: current.seo, created_by: 'patch', patch_summary: input.patch_summary ?? null });
-    const w = await this.db.transaction().execute((tx) => this.commitVersion(tx, project, current, next));
+    const next = this.history.prepareVersion(current, { content, meta: current.meta, seo: current.seo, created_by: 'patch', patch_summary: input.patch_summary ?? null });
+    const w = await this.db.transaction().execute((tx) => this.history.commitVersion(tx, project, current, next));
     this.bus.pageChanged(project.id, slug);
     return { slug, version: w.version, version_hash: w.hash, patches_applied: input.patches.length, content_preview: content.slice(0, 500) };
   }
@@ -347,13 +292,7 @@ export class PageService {
   async versions(project: Project, rawSlug: string): Promise<{ slug: string; current_version: number; versions: VersionInfo[] }> {
     const slug = normalizeSlug(rawSlug);
     const page = await this.findRow(this.db, project.id, slug);
-    const rows = await this.db
-      .selectFrom('page_versions')
-      .select(['version', 'hash', 'created_by', 'patch_summary', 'size_bytes', 'created_at'])
-      .where('page_id', '=', page.id)
-      .orderBy('version', 'desc')
-      .execute();
-    return { slug, current_version: page.version, versions: rows };
+    return { slug, current_version: page.version, versions: await this.history.list(page.id) };
   }
 
   async rollback(project: Project, input: { slug: string; target_version?: number | undefined; target_version_hash?: string | undefined }): Promise<RollbackResult> {
@@ -362,21 +301,19 @@ export class PageService {
       throw invalid('Pass exactly one of target_version or target_version_hash (see pages_versions).', { field: 'target_version' });
     }
     const out = await this.withFreshRead(project, slug, true, async (current) => {
-      let q = this.db.selectFrom('page_versions').select(['version', 'meta', 'seo']).where('page_id', '=', current.id);
-      q = input.target_version !== undefined ? q.where('version', '=', input.target_version) : q.where('hash', '=', input.target_version_hash!);
-      const target = await q.orderBy('version', 'desc').limit(1).executeTakeFirst();
+      const target = await this.history.target(current.id, { version: input.target_version, hash: input.target_version_hash });
       if (!target) {
         throw notFound(`Version ${input.target_version ?? input.target_version_hash} of page "${slug}"`, { slug, hint: 'Call pages_versions to list the versions.' });
       }
       // Replaying the history and encoding the new version happen before the write lock (as patch).
-      const next = this.prepareVersion(current, {
-        content: await this.contentAt(this.db, current.id, target.version),
+      const next = this.history.prepareVersion(current, {
+        content: await this.history.contentAt(current.id, target.version),
         meta: target.meta,
         seo: target.seo,
         created_by: 'rollback',
         patch_summary: `rollback to version ${target.version}`,
       });
-      const w = await this.db.transaction().execute((tx) => this.commitVersion(tx, project, current, next));
+      const w = await this.db.transaction().execute((tx) => this.history.commitVersion(tx, project, current, next));
       return { slug, rolled_back_to: target.version, new_version: w.version, new_version_hash: w.hash };
     });
     this.bus.pageChanged(project.id, slug);
@@ -397,33 +334,9 @@ export class PageService {
     return { slug, deleted: true, versions_deleted: n };
   }
 
-  /** The content of one version: its keyframe, then the deltas after it, replayed in order. */
-  private async contentAt(db: Db, pageId: string, version: number): Promise<string> {
-    const key = await db
-      .selectFrom('page_versions')
-      .select('version')
-      .where('page_id', '=', pageId)
-      .where('version', '<=', version)
-      .where('encoding', '!=', 'delta')
-      .orderBy('version', 'desc')
-      .limit(1)
-      .executeTakeFirstOrThrow();
-    const rows = await db
-      .selectFrom('page_versions')
-      .select(['encoding', 'content', 'packed'])
-      .where('page_id', '=', pageId)
-      .where('version', '>=', key.version)
-      .where('version', '<=', version)
-      .orderBy('version')
-      .execute();
-    return decodeChain(rows);
-  }
-
   /** Reads any old version's content (history is stored as keyframes and deltas). */
   async versionContent(project: Project, rawSlug: string, version: number): Promise<string> {
-    const page = await this.findRow(this.db, project.id, normalizeSlug(rawSlug));
-    if (!Number.isInteger(version) || version < 1 || version > page.version) throw notFound(`Version ${version} of page "${page.slug}"`);
-    return version === page.version ? page.content : this.contentAt(this.db, page.id, version);
+    return this.history.contentOf(await this.findRow(this.db, project.id, normalizeSlug(rawSlug)), version);
   }
 
   /** Hot path for the site server: the current content of one page, or undefined. */
