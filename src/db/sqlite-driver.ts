@@ -24,13 +24,14 @@ export interface SqliteDriverConfig {
  *   several processes on one file wait for each other (busy_timeout) instead of one failing
  *   mid-way with SQLITE_BUSY when it upgrades its read lock.
  * - Queries run through the handle's one cache of prepared statements (see `statement`), which
- *   the synchronous hot paths share: Kysely's connection prepares every query again, tens of
- *   microseconds each.
+ *   the synchronous hot paths share: Kysely's connection prepares every query again, about
+ *   ten microseconds each.
  *
  * Like Kysely's, it has one connection (the handle), and a mutex makes every acquire wait until
  * the previous holder releases it: a query outside a transaction waits for an open transaction
- * to end instead of running inside it. `sqlite.inTransaction` is true exactly while a Kysely
- * transaction is open; the synchronous reads check it (syncRead, readGeneration).
+ * to end instead of running inside it. What bypasses the mutex (syncRead, group commit,
+ * readGeneration) checks `sqlite.inTransaction` instead, true from a Kysely transaction's BEGIN to
+ * its COMMIT or ROLLBACK.
  */
 export class SqliteDriver implements Driver {
   private readonly db: SQLite.Database;

@@ -15,7 +15,7 @@ export const MAX_STATEMENTS = 1000;
 const caches = new WeakMap<SQLite.Database, LRUCache<string, Statement>>();
 
 /**
- * The handle's prepared statement for `sql`, prepared on first use. Preparing costs tens of
+ * The handle's prepared statement for `sql`, prepared on first use. Preparing costs about ten
  * microseconds, which Kysely's own SQLite connection pays on every query; everything that runs SQL
  * on the handle (the Kysely driver, syncRead, group commit) shares this one cache.
  */
