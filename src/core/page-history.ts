@@ -28,7 +28,8 @@ export function versionHash(content: string, meta: string, seo: string): string 
   return sha256Hex(`${content}\u0000${meta}\u0000${seo}`).slice(0, 12);
 }
 
-export interface VersionRow {
+/** One version's metadata, as pages_versions lists it. */
+export interface VersionInfo {
   version: number;
   hash: string;
   created_by: PageVersionTable['created_by'];
@@ -92,7 +93,7 @@ export class PageHistory {
   }
 
   /** Metadata of every version, newest first. */
-  async list(pageId: string): Promise<VersionRow[]> {
+  async list(pageId: string): Promise<VersionInfo[]> {
     return this.db
       .selectFrom('page_versions')
       .select(['version', 'hash', 'created_by', 'patch_summary', 'size_bytes', 'created_at'])

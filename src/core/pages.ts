@@ -1,6 +1,6 @@
 import type { CompiledQuery, Kysely, Selectable, Transaction } from 'kysely';
 import type { Db as SqlDb } from '../db/connect.js';
-import type { Database, PageTable, PageVersionTable } from '../db/schema.js';
+import type { Database, PageTable } from '../db/schema.js';
 import { template } from '../db/query-template.js';
 import { syncRead } from '../db/sync-read.js';
 import type { Clock } from './clock.js';
@@ -16,7 +16,7 @@ import type { Project } from './projects.js';
 import { assertDistinctSlugs, checkBulkSize, forItem } from './bulk.js';
 import { normalizeSlug } from './slug.js';
 import { keyframe } from './version-store.js';
-import { PageHistory, versionHash } from './page-history.js';
+import { PageHistory, versionHash, type VersionInfo } from './page-history.js';
 
 export { versionHash } from './page-history.js';
 
@@ -52,14 +52,7 @@ export interface PageDetail {
   version_hash?: string;
 }
 
-export interface VersionInfo {
-  version: number;
-  hash: string;
-  created_by: PageVersionTable['created_by'];
-  patch_summary: string | null;
-  size_bytes: number;
-  created_at: string;
-}
+export type { VersionInfo } from './page-history.js';
 
 export interface PatchResult {
   slug: string;
