@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Db } from '../db/connect.js';
+import { statement } from '../db/statements.js';
 import type { Database } from '../db/schema.js';
 
 /**
@@ -19,8 +20,6 @@ export async function bumpGeneration(tx: Kysely<Database> | Transaction<Database
     .execute();
 }
 
-const statements = new WeakMap<object, { get(id: string): unknown }>();
-
 /**
  * The site's write generation: a prepared statement on SQLite (microseconds), a query on PostgreSQL,
  * and the same query while a transaction is open on the SQLite handle (a synchronous read then would
@@ -28,9 +27,8 @@ const statements = new WeakMap<object, { get(id: string): unknown }>();
  */
 export function readGeneration(db: Db, projectId: string): number | Promise<number> {
   if (db.sqlite && !db.sqlite.inTransaction) {
-    let st = statements.get(db.sqlite);
-    if (!st) statements.set(db.sqlite, (st = db.sqlite.prepare('select generation from projects where id = ?').pluck()));
-    return (st.get(projectId) as number | undefined) ?? -1;
+    const row = statement(db.sqlite, 'select generation from projects where id = ?').get(projectId) as { generation: number } | undefined;
+    return row?.generation ?? -1;
   }
   return db.kysely
     .selectFrom('projects')
@@ -40,8 +38,6 @@ export function readGeneration(db: Db, projectId: string): number | Promise<numb
     .then((row) => row?.generation ?? -1);
 }
 
-const changedSince = new WeakMap<object, { all(seq: number): unknown[] }>();
-
 /**
  * Sites whose generation moved since change number `seq` (SQLite only, synchronously), with the
  * highest change number seen; undefined while a transaction is open on the handle (its rows are not
@@ -49,8 +45,6 @@ const changedSince = new WeakMap<object, { all(seq: number): unknown[] }>();
  */
 export function readChangedSince(db: Db, seq: number): { seq: number; sites: Array<{ id: string; generation: number }> } | undefined {
   if (!db.sqlite || db.sqlite.inTransaction) return undefined;
-  let st = changedSince.get(db.sqlite);
-  if (!st) changedSince.set(db.sqlite, (st = db.sqlite.prepare('select id, generation, changed_seq from projects where changed_seq > ? order by changed_seq')));
-  const rows = st.all(seq) as Array<{ id: string; generation: number; changed_seq: number }>;
+  const rows = statement(db.sqlite, 'select id, generation, changed_seq from projects where changed_seq > ? order by changed_seq').all(seq) as Array<{ id: string; generation: number; changed_seq: number }>;
   return { seq: rows.length ? rows[rows.length - 1]!.changed_seq : seq, sites: rows };
 }
