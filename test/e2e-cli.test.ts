@@ -80,6 +80,41 @@ describe('CLI commands', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--mb');
   });
+
+  it('refuses an option its command does not take, naming it and the help to read', async () => {
+    const refused: Array<[string[], string, string]> = [
+      [['serve', '--prot', '8080'], '--prot', 'sitepub serve --help'],
+      [['serve', '--name', 'x'], '--name', 'sitepub serve --help'],
+      [['mcp', '--workers', '2'], '--workers', 'sitepub mcp --help'],
+      [['project', 'list', '--workers', '2'], '--workers', 'sitepub project list --help'],
+      [['project', 'create', '--name', 'x', '--nmae', 'y'], '--nmae', 'sitepub project create --help'],
+      [['token', 'create', '--account', '--port', '1'], '--port', 'sitepub token create --help'],
+      [['token', 'revoke', 'tok_x', '--json'], '--json', 'sitepub token revoke --help'],
+      [['migrate', '--out', 'x'], '--out', 'sitepub migrate --help'],
+      [['export', '--in', 'x'], '--in', 'sitepub export --help'],
+      [['serve', '--port'], '--port', 'sitepub serve --help'],
+      [['project', 'list', 'extra'], 'extra', 'sitepub project list --help'],
+    ];
+    for (const [args, named, help] of refused) {
+      const r = cli(args, dir);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toContain(named);
+      expect(r.stderr, args.join(' ')).toContain(`"${help}"`);
+      expect(r.stdout, args.join(' ')).toBe('');
+    }
+    // A flag of another command says which command takes it.
+    expect(cli(['project', 'list', '--workers', '2'], dir).stderr).toContain('(it is for: serve)');
+    // Values are still parsed: a free port, and options before the command words.
+    const server = await startServe({ args: ['--port', '0', '--workers', '1', '--read-only'] });
+    try {
+      expect(server.port).toBeGreaterThan(0);
+    } finally {
+      await server.stop();
+    }
+    const listed = spawnSync(process.execPath, [CLI, '--data', dir, 'project', 'list', '--json'], { encoding: 'utf8', env: cliEnv() });
+    expect(listed.status, listed.stderr).toBe(0);
+    expect(Array.isArray(JSON.parse(listed.stdout))).toBe(true);
+  });
 });
 
 describe('sitepub serve (built CLI, real sockets)', () => {

@@ -1,0 +1,87 @@
+import cluster from 'node:cluster';
+import type { ToolFilter } from '../../tools/index.js';
+import { ensureFirstProject, openCore } from '../bootstrap.js';
+import { loadSettings, type Settings } from '../config.js';
+import { createLogger, type Logger } from '../log.js';
+import { freePort, startHttp } from '../server.js';
+import { firstRunBanner } from './first-run-banner.js';
+import { KEEP_RUNNING, type Parsed } from './options.js';
+import { out } from './output.js';
+import { toolFilterOf } from './tool-filter.js';
+import { UsageError } from './usage-error.js';
+
+/**
+ * `sitepub serve`: the whole platform over HTTP in one process, or with `--workers N` a primary
+ * that forks N workers sharing the port. A worker runs this same command line again.
+ */
+export async function runServe({ values: v }: Parsed<'serve'>): Promise<number> {
+  let port = cluster.isWorker ? process.env.SITEPUB_WORKER_PORT : v.port;
+  // Port 0 is resolved once, here, so every worker and every printed URL use the same port.
+  if (!cluster.isWorker && (port ?? process.env.PORT) === '0') port = String(await freePort(v.host ?? process.env.HOST ?? '127.0.0.1'));
+  const settings = loadSettings({ port, host: v.host, data: v.data });
+  const logger = createLogger();
+  const workers = Number(v.workers ?? process.env.SITEPUB_WORKERS ?? 1);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers takes a whole number from 1 to 64');
+  const filter = toolFilterOf(v);
+  if (cluster.isWorker) await serveAsWorker(settings, logger, filter);
+  else if (workers > 1) await serveWithWorkers(settings, logger, workers);
+  else await serveAlone(settings, logger, filter);
+  return KEEP_RUNNING;
+}
+
+async function serveAlone(settings: Settings, logger: Logger, filter: ToolFilter): Promise<void> {
+  const core = await openCore(settings);
+  const first = await ensureFirstProject(core).catch(() => undefined);
+  const server = await startHttp(core, settings, logger, filter);
+  if (first) out(firstRunBanner(first, settings.publicUrl));
+  out(`sitepub listening on ${server.url} (public URL ${settings.publicUrl}; sites at http://{subdomain}.${settings.siteDomain}:${server.port}/)`);
+  const stop = async (): Promise<void> => {
+    await server.close();
+    await core.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+/** The primary of `serve --workers N`: migrates, makes the first project, forks, and reports once all listen. */
+async function serveWithWorkers(settings: Settings, logger: Logger, workers: number): Promise<void> {
+  const core = await openCore(settings);
+  const first = await ensureFirstProject(core).catch(() => undefined);
+  await core.close();
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  let up = 0;
+  for (let i = 0; i < workers; i++) {
+    const w = cluster.fork({ SITEPUB_WORKER_PORT: String(settings.port) });
+    w.on('message', (m) => {
+      if (m === 'listening' && ++up === workers) {
+        if (first) out(firstRunBanner(first, settings.publicUrl));
+        out(`sitepub listening on http://${settings.host}:${settings.port} with ${workers} workers (public URL ${settings.publicUrl}; sites at http://{subdomain}.${settings.siteDomain}:${settings.port}/)`);
+      }
+    });
+  }
+  let stopping = false;
+  cluster.on('exit', (w, code) => {
+    if (code !== 0 && !stopping) logger.error({ pid: w.process.pid, code }, 'worker exited');
+  });
+  const stopAll = (): void => {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+    setTimeout(() => process.exit(0), 500).unref();
+  };
+  process.once('SIGINT', stopAll);
+  process.once('SIGTERM', stopAll);
+}
+
+/** A worker of `serve --workers N`: the primary already migrated; caches check the shared generation. */
+async function serveAsWorker(settings: Settings, logger: Logger, filter: ToolFilter): Promise<void> {
+  const core = await openCore(settings, { migrate: false });
+  const server = await startHttp(core, settings, logger, filter, true);
+  // A worker never outlives its primary; on SIGTERM it stops accepting and exits cleanly.
+  process.once('disconnect', () => process.exit(0));
+  process.once('SIGTERM', () => {
+    setTimeout(() => process.exit(0), 300).unref();
+    void server.close().then(() => core.close()).finally(() => process.exit(0));
+  });
+  process.send?.('listening');
+}
