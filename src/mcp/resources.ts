@@ -10,7 +10,6 @@ import {
   type Resource,
   type ResourceLink,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { Core } from '../core/core.js';
 import { SitepubError } from '../core/errors.js';
 import type { Project } from '../core/projects.js';
 import { invokeTool, type Caller } from '../../tools/invoke.js';
