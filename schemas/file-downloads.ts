@@ -15,7 +15,7 @@ export const generateTokenInput = z.object({
   max_uses: z.number().int().min(0).max(1_000_000).optional().describe('How many downloads the link allows (default 1). 0 = unlimited.'),
   visitor_id: z.string().min(1).max(200).optional().describe('Bind the link to one visitor id; only requests carrying that id can use it.'),
   metadata: boundedJsonObject(MAX_TOKEN_METADATA_BYTES).optional().describe('Your data kept with the token, e.g. {"order_id": "1042"} (max 4 KB).'),
-  content_disposition: z.enum(['attachment', 'inline']).optional().describe('"attachment" (default) downloads; "inline" opens in the browser (PDF, images).'),
+  content_disposition: z.enum(['attachment', 'inline']).optional().describe('"attachment" (default) downloads; "inline" opens in the browser (PDF, images). HTML, SVG, XML, JavaScript and JSON files are always served as attachment, whatever you ask: the answer says which applies.'),
   expiration_redirect_url: z.string().max(2048).optional().describe('http(s) URL to send the buyer to when the link is expired, used up or revoked.'),
   require_confirmation: z.boolean().optional().describe('Show a small page with a Download button first, so mail scanners and link previews cannot use up the link. Recommended for emailed one-time links.'),
 });
@@ -26,7 +26,7 @@ export const generateTokenOutput = z.object({
   download_url: z.string().describe('The link to give the buyer'),
   asset_url: z.string(),
   filename: z.string(),
-  content_disposition: z.enum(['attachment', 'inline']),
+  content_disposition: z.enum(['attachment', 'inline']).describe('How the link serves the file: as asked, except "attachment" for HTML, SVG, XML, JavaScript and JSON files (they never open in the browser from a download link).'),
   expires_at: isoTime.nullable(),
   max_uses: z.number().int(),
   visitor_id: z.string().nullable(),

@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ASSET_KINDS } from '../src/core/asset-types.js';
+import { isActiveContentType } from '../src/core/download-disposition.js';
 import { createApp } from '../src/http/app.js';
 import { DEFAULT_MAX_BODY } from '../src/http/context.js';
 import { silentLogger } from '../src/log.js';
@@ -28,7 +30,7 @@ const PASSIVE: ReadonlyArray<{ slug: string; type: string; bytes: Uint8Array }> 
   { slug: 'files/photo.png', type: 'image/png', bytes: PNG_1PX },
 ];
 
-type Gen = { token: string; download_url: string };
+type Gen = { token: string; download_url: string; content_disposition: 'attachment' | 'inline' };
 
 describe('Content-Disposition of download links', () => {
   let env: TestEnv;
@@ -60,12 +62,13 @@ describe('Content-Disposition of download links', () => {
     await env?.close();
   });
 
-  /** A token made through the MCP tool, as an assistant makes it. */
-  const generate = async (slug: string, args: Record<string, unknown> = {}): Promise<string> => {
+  /** A token made through the MCP tool, as an assistant makes it: the whole answer. */
+  const generated = async (slug: string, args: Record<string, unknown> = {}): Promise<Gen> => {
     const r = await call<Gen>(client, 'file-downloads_generate_token', { asset_url: `/${slug}`, max_uses: 0, ...args });
     expect(r.ok, JSON.stringify(r.error)).toBe(true);
-    return r.data.token;
+    return r.data;
   };
+  const generate = async (slug: string, args: Record<string, unknown> = {}): Promise<string> => (await generated(slug, args)).token;
   const overSocket = (token: string, init: RequestInit = {}): Promise<Response> => fetch(`http://127.0.0.1:${port}/d/${token}`, init);
 
   const expectForcedAttachment = (r: Response, type: string, filename: string): void => {
@@ -109,6 +112,12 @@ describe('Content-Disposition of download links', () => {
       expectForcedAttachment(await hono(`/d/${token}`), type, filename);
     });
 
+    it('the generate answer says attachment, as the link serves it', async () => {
+      const g = await generated(slug, { content_disposition: 'inline' });
+      expect(g.content_disposition).toBe('attachment');
+      expect((await overSocket(g.token)).headers.get('content-disposition')).toMatch(/^attachment;/);
+    });
+
     it('a harmless filename does not make it inline', async () => {
       const token = await generate(slug, { content_disposition: 'inline', filename: 'harmless.pdf' });
       expectForcedAttachment(await overSocket(token), type, 'harmless.pdf');
@@ -117,6 +126,15 @@ describe('Content-Disposition of download links', () => {
 
   describe.each(PASSIVE)('$slug', ({ slug, type, bytes }) => {
     const filename = slug.slice(slug.lastIndexOf('/') + 1);
+
+    it('the generate answer says what was asked, as the link serves it', async () => {
+      for (const asked of ['inline', 'attachment'] as const) {
+        const g = await generated(slug, { content_disposition: asked });
+        expect(g.content_disposition).toBe(asked);
+        expect((await overSocket(g.token)).headers.get('content-disposition')).toBe(`${asked}; filename="${filename}"`);
+      }
+      expect((await generated(slug)).content_disposition).toBe('attachment');
+    });
 
     it('asked inline stays inline, without the sandbox', async () => {
       const token = await generate(slug, { content_disposition: 'inline' });
@@ -139,5 +157,17 @@ describe('Content-Disposition of download links', () => {
       expect((await overSocket(byDefault)).headers.get('content-disposition')).toBe(`attachment; filename="${filename}"`);
       expect((await overSocket(inline)).headers.get('content-disposition')).toMatch(/^inline;/);
     });
+  });
+});
+
+describe('the list of active content types', () => {
+  it('names exactly the uploadable kinds a browser could run script from', () => {
+    const active = Object.values(ASSET_KINDS).filter((k) => isActiveContentType(k.contentType)).map((k) => k.ext);
+    expect(active.sort()).toEqual(['html', 'js', 'json', 'svg', 'xml']);
+  });
+
+  it('covers every active fixture above, and no passive one', () => {
+    for (const f of ACTIVE) expect(isActiveContentType(f.type), f.type).toBe(true);
+    for (const f of PASSIVE) expect(isActiveContentType(f.type), f.type).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import type { CompiledQuery, Kysely } from 'kysely';
+import type { CompiledQuery, Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { template } from '../db/query-template.js';
 import { NO_EXPIRY } from '../db/migrations/0006-token-state-counters.js';
@@ -9,24 +9,40 @@ import { NO_EXPIRY } from '../db/migrations/0006-token-state-counters.js';
  */
 export const GRANT_CONTINUATIONS = 16;
 
+/** Which conditions and effects one consume UPDATE carries; each combination is its own compiled query. */
+export interface ConsumeShape {
+  /** Opens a Range grant for the client fingerprint (`fp`, `until`). */
+  readonly grant: boolean;
+  /** The request carries a visitor id: tokens bound to it match too (`visitor`). */
+  readonly visitor: boolean;
+  /** Only a token of this project (`project`): verify-token over the API. */
+  readonly project: boolean;
+  /** A direct GET: tokens that ask for the confirmation page are left for it. */
+  readonly direct: boolean;
+}
+
+type ConsumeKey = 'now' | 'hash' | 'fp' | 'until' | 'visitor' | 'project';
+
 /** The download hot path's queries, each compiled once per shape and reused with new values. */
 export class DownloadQueries {
   constructor(private readonly db: Kysely<Database>) {}
 
-  private readonly consumeQueries = new Map<string, ReturnType<typeof template>>();
+  /** Indexed by the shape's four flags and `plain` as bits: a lookup that builds no key string per request. */
+  private readonly consumeQueries: Array<ReturnType<typeof template> | undefined> = new Array(32).fill(undefined);
 
   /**
-   * The conditional UPDATE for one combination of options, compiled once: with RETURNING, or, for
-   * SQLite's group commit (`plain`), without (RETURNING costs SQLite an ephemeral table, more than
-   * the update itself; the row is then read by hash in the same transaction, see tokenByHash).
+   * The conditional UPDATE for one shape, compiled once: with RETURNING, or, for SQLite's group
+   * commit (`plain`), without (RETURNING costs SQLite an ephemeral table, more than the update
+   * itself; the row is then read by hash in the same transaction, see tokenByHash).
    */
-  consume(shape: string, plain = false): ReturnType<typeof template> {
-    const key = plain ? `${shape}:plain` : shape;
-    let t = this.consumeQueries.get(key);
-    if (t) return t;
-    const grant = shape.includes('g');
-    const keys = ['now', 'hash', ...(grant ? ['fp', 'until'] : []), ...(shape.includes('v') ? ['visitor'] : []), ...(shape.includes('p') ? ['project'] : [])] as Array<'now' | 'hash' | 'fp' | 'until' | 'visitor' | 'project'>;
-    t = template(keys, (p) => {
+  consume(shape: ConsumeShape, plain = false): ReturnType<typeof template> {
+    const slot = (shape.grant ? 1 : 0) | (shape.visitor ? 2 : 0) | (shape.project ? 4 : 0) | (shape.direct ? 8 : 0) | (plain ? 16 : 0);
+    return (this.consumeQueries[slot] ??= this.compileConsume(shape, plain));
+  }
+
+  private compileConsume({ grant, visitor, project, direct }: ConsumeShape, plain: boolean): ReturnType<typeof template> {
+    const keys: ConsumeKey[] = ['now', 'hash', ...(grant ? (['fp', 'until'] as const) : []), ...(visitor ? (['visitor'] as const) : []), ...(project ? (['project'] as const) : [])];
+    return template(keys, (p) => {
       let q = this.db
         .updateTable('download_tokens')
         .set((eb) => ({ use_count: eb('use_count', '+', 1), last_used_at: p.now, ...(grant ? { grant_fp: p.fp, grant_until: p.until, grant_left: GRANT_CONTINUATIONS } : {}) }))
@@ -34,13 +50,11 @@ export class DownloadQueries {
         .where('revoked_at', 'is', null)
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)]))
         .where((eb) => eb.or([eb('max_uses', '=', 0), eb('use_count', '<', eb.ref('max_uses'))]))
-        .where((eb) => (shape.includes('v') ? eb.or([eb('visitor_id', 'is', null), eb('visitor_id', '=', p.visitor)]) : eb('visitor_id', 'is', null)));
-      if (shape.includes('p')) q = q.where('project_id', '=', p.project);
-      if (shape.includes('d')) q = q.where('confirm', '=', 0);
+        .where((eb) => (visitor ? eb.or([eb('visitor_id', 'is', null), eb('visitor_id', '=', p.visitor)]) : eb('visitor_id', 'is', null)));
+      if (project) q = q.where('project_id', '=', p.project);
+      if (direct) q = q.where('confirm', '=', 0);
       return plain ? q : q.returningAll();
     });
-    this.consumeQueries.set(key, t);
-    return t;
   }
 
   private byHashTemplate?: ReturnType<typeof template<'hash'>>;
@@ -51,28 +65,21 @@ export class DownloadQueries {
   }
 
   private openGrantTemplate?: ReturnType<typeof template<'hash' | 'fp' | 'now'>>;
-  /**
-   * The token, if this client's grant is open with continuations left and the token is neither
-   * revoked nor expired (expiry ends a grant early: a grant never outlives its link).
-   */
+  /** The token, if this client's grant is open (grantOpen). */
   openGrant(v: Record<'hash' | 'fp' | 'now', unknown>): CompiledQuery<unknown> {
     this.openGrantTemplate ??= template(['hash', 'fp', 'now'], (p) =>
       this.db
         .selectFrom('download_tokens')
         .selectAll()
         .where('token_hash', '=', p.hash)
-        .where('grant_fp', '=', p.fp)
-        .where('grant_until', '>', p.now)
-        .where('grant_left', '>', 0)
-        .where('revoked_at', 'is', null)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)])),
+        .where((eb) => grantOpen(eb, p)),
     );
     return this.openGrantTemplate(v);
   }
 
   private takeTemplate?: ReturnType<typeof template<'id' | 'fp' | 'now'>>;
   /**
-   * Takes one free continuation: the same conditions as openGrant, re-checked by the UPDATE itself,
+   * Takes one free continuation: the conditions of openGrant (grantOpen), re-checked by the UPDATE itself,
    * so concurrent requests in any number of processes take at most grant_left of them.
    */
   takeContinuation(v: Record<'id' | 'fp' | 'now', unknown>): CompiledQuery<unknown> {
@@ -81,11 +88,7 @@ export class DownloadQueries {
         .updateTable('download_tokens')
         .set((eb) => ({ grant_left: eb('grant_left', '-', 1) }))
         .where('id', '=', p.id)
-        .where('grant_fp', '=', p.fp)
-        .where('grant_until', '>', p.now)
-        .where('grant_left', '>', 0)
-        .where('revoked_at', 'is', null)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)])),
+        .where((eb) => grantOpen(eb, p)),
     );
     return this.takeTemplate(v);
   }
@@ -131,6 +134,15 @@ export class DownloadQueries {
 /** The counter bucket of a token (see migration 0006). */
 export function tokenBucket(t: { project_id: string; created_at: string; expires_at: string | null }): { project: string; day: string; hour: string } {
   return { project: t.project_id, day: t.created_at.slice(0, 10), hour: t.expires_at ? t.expires_at.slice(0, 13) : NO_EXPIRY };
+}
+
+/**
+ * This client's grant is open with continuations left, on a token neither revoked nor expired
+ * (expiry ends a grant early: a grant never outlives its link). Read by openGrant, re-checked by
+ * takeContinuation.
+ */
+function grantOpen(eb: ExpressionBuilder<Database, 'download_tokens'>, p: Record<'fp' | 'now', string>): Expression<SqlBool> {
+  return eb.and([eb('grant_fp', '=', p.fp), eb('grant_until', '>', p.now), eb('grant_left', '>', 0), eb('revoked_at', 'is', null), eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)])]);
 }
 
 /** A template placeholder standing where the query takes a number. */

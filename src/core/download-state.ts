@@ -1,5 +1,5 @@
 import type { DownloadTokenTable } from '../db/schema.js';
-import type { ErrorType } from './errors.js';
+import type { TokenErrorType } from './download-token-errors.js';
 
 export type TokenStatus = 'active' | 'expired' | 'exhausted' | 'revoked';
 
@@ -21,7 +21,7 @@ export interface DownloadListItem {
 }
 
 /** Why a token cannot be used now, in the contract's precedence: revoked, expired, exhausted, wrong visitor. */
-export function classifyToken(row: DownloadTokenTable, visitor: string | null, nowIso: string): ErrorType | null {
+export function classifyToken(row: DownloadTokenTable, visitor: string | null, nowIso: string): TokenErrorType | null {
   if (row.revoked_at) return 'TOKEN_REVOKED';
   if (row.expires_at !== null && row.expires_at <= nowIso) return 'TOKEN_EXPIRED';
   if (row.max_uses !== 0 && row.use_count >= row.max_uses) return 'TOKEN_EXHAUSTED';

@@ -2,28 +2,17 @@ import contentDisposition from 'content-disposition';
 import type { Context, Hono } from 'hono';
 import parseRange from 'range-parser';
 import type { AssetService } from '../core/assets.js';
-import { DownloadService, humanReason, type Grant } from '../core/downloads.js';
-import { SitepubError, toErrorBody } from '../core/errors.js';
+import { isActiveContentType, servedDisposition } from '../core/download-disposition.js';
+import { DownloadService, type Grant } from '../core/downloads.js';
+import { SitepubError } from '../core/errors.js';
 import { clientIp } from './client-ip.js';
 import type { AppDeps } from './context.js';
-import { escapeHtml, humanPage } from './respond.js';
+import { DOWNLOAD_SECURITY_HEADERS, confirmationPage, formTooLargePage, previewPage, refusalPage } from './download-pages.js';
 import { toResponse, type Reply } from './reply.js';
 
 /** Link unfurlers and prefetchers: they may look, never consume. A heuristic; confirmation pages are the real fix. */
 const PREVIEW_BOTS =
   /slackbot|facebookexternalhit|facebot|twitterbot|linkedinbot|discordbot|telegrambot|whatsapp|skypeuripreview|googlebot|bingbot|applebot|embedly|pinterestbot|redditbot|mattermost|iframely|vkshare|bitlybot|teams/i;
-
-/** Types that could run script if rendered from the platform origin: always attachment and sandboxed. */
-const ACTIVE = /^(text\/html|image\/svg|application\/xml|text\/xml|text\/javascript|application\/json)/;
-
-const SECURITY_HEADERS = {
-  'Cache-Control': 'private, no-store',
-  'X-Content-Type-Options': 'nosniff',
-  'X-Robots-Tag': 'noindex, nofollow',
-  'Referrer-Policy': 'no-referrer',
-};
-
-const enc = new TextEncoder();
 
 /** The confirmation form carries one short field (visitor_id); anything much bigger is not our form. */
 const FORM_MAX_BYTES = 4096;
@@ -40,42 +29,9 @@ export interface DownloadRequest {
   visitorId: string | undefined;
 }
 
-function page(status: number, title: string, html: string, extra: Record<string, string> = {}): Reply {
-  return {
-    status,
-    headers: { 'Content-Type': 'text/html; charset=utf-8', ...SECURITY_HEADERS, 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'", ...extra },
-    body: enc.encode(humanPage(title, html)),
-  };
-}
-
-function refusal(e: unknown, method: string): Reply {
-  const body = toErrorBody(e);
-  if (body.type === 'RATE_LIMITED') {
-    return page(429, 'Too many attempts', '<p>Too many failed attempts from your network. Please wait a moment and try again.</p>', { 'Retry-After': String(body.retry_after ?? 60) });
-  }
-  if (typeof body.redirect_url === 'string' && method !== 'HEAD') {
-    return { status: 302, headers: { Location: body.redirect_url, ...SECURITY_HEADERS }, body: null };
-  }
-  if (body.type === 'INTERNAL') return page(500, 'Something went wrong', '<p>The download could not be started. Please try again later.</p>');
-  const title = body.type === 'TOKEN_INVALID' || body.type === 'NOT_FOUND' ? 'Link not found' : 'Link not available';
-  const text = body.type === 'NOT_FOUND' ? 'The file behind this link is no longer available.' : humanReason(body.type);
-  return page(body.code === 404 ? 404 : 403, title, `<p>${escapeHtml(text)}</p><p class="muted">If you bought this file, ask the seller for a new link.</p>`);
-}
-
 function isPreview(r: DownloadRequest): boolean {
   const purpose = `${r.header('sec-purpose') ?? ''} ${r.header('purpose') ?? ''} ${r.header('x-moz') ?? ''} ${r.header('x-purpose') ?? ''}`;
   return PREVIEW_BOTS.test(r.header('user-agent') ?? '') || /prefetch|preview|prerender/i.test(purpose);
-}
-
-function confirmationPage(g: Grant, visitorId: string | null): Reply {
-  const hidden = visitorId ? `<input type="hidden" name="visitor_id" value="${escapeHtml(visitorId)}">` : '';
-  const left = g.remaining_uses === null ? '' : `Downloads left: ${g.remaining_uses}. `;
-  const until = g.token.expires_at ? `Valid until ${escapeHtml(g.token.expires_at.replace('T', ' ').slice(0, 16))} UTC.` : '';
-  return page(
-    200,
-    'Your download',
-    `<p>${escapeHtml(g.token.filename)}</p><form method="post">${hidden}<button type="submit">Download</button></form><p class="muted">${left}${until}</p>`,
-  );
 }
 
 /**
@@ -135,7 +91,7 @@ export async function downloadReply(deps: AppDeps, r: DownloadRequest): Promise<
       const g = await downloads.peek(r.token, attempt);
       await downloads.recordLook(g.token, r.method === 'HEAD' ? 'head' : 'preview', attempt);
       if (r.method === 'HEAD') return fileReply(g, await assetOf(deps, g), 'full', true);
-      return page(200, 'A file download link', '<p>Open this link in a browser to download the file.</p>');
+      return previewPage();
     }
     const fp = DownloadService.fingerprint(r.ip, ua);
     const range = r.method === 'GET' ? r.header('range') : undefined;
@@ -168,7 +124,7 @@ export async function downloadReply(deps: AppDeps, r: DownloadRequest): Promise<
     return fileReply(grant, asset, slice, false);
   } catch (e) {
     if (!(e instanceof SitepubError)) deps.logger.error({ err: e }, 'download failed');
-    return refusal(e, r.method);
+    return refusalPage(e, r.method);
   }
 }
 
@@ -180,15 +136,15 @@ function fileHeaders(type: string, sha256: string, filename: string, disposition
   const key = `${type}\u0000${sha256}\u0000${filename}\u0000${disposition}`;
   let h = headerCache.get(key);
   if (h) return h;
-  const active = ACTIVE.test(type);
   const built: Record<string, string> = {
-    ...SECURITY_HEADERS,
+    ...DOWNLOAD_SECURITY_HEADERS,
     'Content-Type': type,
-    'Content-Disposition': contentDisposition(filename, { type: active ? 'attachment' : disposition }),
+    'Content-Disposition': contentDisposition(filename, { type: servedDisposition(type, disposition) }),
     'Accept-Ranges': 'bytes',
     ETag: etagOf(sha256),
   };
-  if (active) built['Content-Security-Policy'] = "default-src 'none'; sandbox";
+  // Active content never renders on the platform's origin: attachment (above), and sandboxed should a browser render it anyway.
+  if (isActiveContentType(type)) built['Content-Security-Policy'] = "default-src 'none'; sandbox";
   if (headerCache.size >= 1000) headerCache.clear();
   headerCache.set(key, (h = Object.freeze(built)));
   return h;
@@ -275,7 +231,7 @@ export function mountDownloads(app: Hono, deps: AppDeps): void {
     };
     if (r.method === 'POST' && r.visitorId === undefined && (await formWorthReading(deps, r))) {
       const v = await formVisitorId(c.req.raw);
-      if (v === 'too-large') return toResponse(page(413, 'Request too large', '<p>This download form sends only a few bytes; the request was far larger and was not processed.</p>'));
+      if (v === 'too-large') return toResponse(formTooLargePage());
       r.visitorId = v;
     }
     return toResponse(await downloadReply(deps, r));
