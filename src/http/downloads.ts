@@ -1,5 +1,6 @@
 import contentDisposition from 'content-disposition';
 import type { Context, Hono } from 'hono';
+import { LRUCache } from 'lru-cache';
 import parseRange from 'range-parser';
 import type { AssetService } from '../core/assets.js';
 import { isActiveContentType, servedDisposition } from '../core/download-disposition.js';
@@ -129,7 +130,7 @@ export async function downloadReply(deps: AppDeps, r: DownloadRequest): Promise<
 }
 
 /** Response headers of one file under one filename, built once (a download link is used again and again). */
-const headerCache = new Map<string, Readonly<Record<string, string>>>();
+const headerCache = new LRUCache<string, Readonly<Record<string, string>>>({ max: 1000 });
 const etagOf = (sha256: string): string => `"a-${sha256.slice(0, 24)}"`;
 
 function fileHeaders(type: string, sha256: string, filename: string, disposition: 'attachment' | 'inline'): Readonly<Record<string, string>> {
@@ -145,7 +146,6 @@ function fileHeaders(type: string, sha256: string, filename: string, disposition
   };
   // Active content never renders on the platform's origin: attachment (above), and sandboxed should a browser render it anyway.
   if (isActiveContentType(type)) built['Content-Security-Policy'] = "default-src 'none'; sandbox";
-  if (headerCache.size >= 1000) headerCache.clear();
   headerCache.set(key, (h = Object.freeze(built)));
   return h;
 }
