@@ -32,7 +32,7 @@ const list = (v: string | undefined): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-/** Flags win over environment variables, which win over defaults (CONTRACT.md section 1). */
+/** Flags win over environment variables, which win over defaults (docs/configuration.md). */
 export function loadSettings(flags: Flags, env: NodeJS.ProcessEnv = process.env): Settings {
   const port = Number(flags.port ?? env.PORT ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port: ${flags.port ?? env.PORT}`);

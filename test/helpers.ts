@@ -54,7 +54,7 @@ export async function connect(core: Core, session: Partial<McpSession> = {}): Pr
   return client;
 }
 
-/** Calls a tool and unpacks success (structuredContent) or the contract's error JSON. */
+/** Calls a tool and unpacks success (structuredContent) or the error JSON (docs/errors.md). */
 export async function call<T = Record<string, unknown>>(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallOutcome<T>> {
   const raw = await client.callTool({ name, arguments: args });
   const text = (raw.content as Array<{ type: string; text: string }>)[0]?.text ?? '';

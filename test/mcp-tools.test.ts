@@ -4,7 +4,7 @@ import { ALL_TOOLS } from '../tools/index.js';
 import { DIALECTS } from './dialects.js';
 import { b64, call, connect, makeEnv, PDF_MIN, PNG_1PX, type TestEnv } from './helpers.js';
 
-const CONTRACT_TOOLS = [
+const DOCUMENTED_TOOLS = [
   'project_status',
   'pages_list',
   'pages_get',
@@ -36,9 +36,9 @@ describe('tool catalogue', () => {
   });
   afterAll(() => env.close());
 
-  it('lists exactly the contract tools with schemas, titles and all four annotations', async () => {
+  it('lists exactly the documented tools (docs/tools.md) with schemas, titles and all four annotations', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual([...CONTRACT_TOOLS].sort());
+    expect(tools.map((t) => t.name).sort()).toEqual([...DOCUMENTED_TOOLS].sort());
     for (const t of tools) {
       expect(t.name).toMatch(/^[a-z0-9_-]{1,40}$/);
       expect(t.title, t.name).toBeTruthy();

@@ -8,7 +8,7 @@ const text = { type: 'string' } as const;
 const flag = { type: 'boolean' } as const;
 
 /**
- * Each command's own options (the names are part of the external contract, CONTRACT.md section 1).
+ * Each command's own options (the names are part of the documented interface, docs/commands.md).
  * Anything else on a command's line is refused, so `project list --workers 3` or a typo fails
  * loudly instead of being ignored. An option shared by several commands has one type everywhere.
  */

@@ -12,7 +12,7 @@ export interface AssetKind {
 const MB = 1024 * 1024;
 const kind = (ext: string, contentType: string, maxBytes: number, text: boolean, category: AssetKind['category']): AssetKind => ({ ext, contentType, maxBytes, text, category });
 
-/** The allow-list of the reference docs (CONTRACT.md section 5), keyed by extension. */
+/** The allowed asset types, keyed by extension (docs/tools.md, assets_upload). */
 export const ASSET_KINDS: Readonly<Record<string, AssetKind>> = Object.freeze({
   jpg: kind('jpg', 'image/jpeg', 5 * MB, false, 'image'),
   jpeg: kind('jpeg', 'image/jpeg', 5 * MB, false, 'image'),

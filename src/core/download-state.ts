@@ -20,7 +20,7 @@ export interface DownloadListItem {
   revoked_at: string | null;
 }
 
-/** Why a token cannot be used now, in the contract's precedence: revoked, expired, exhausted, wrong visitor. */
+/** Why a token cannot be used now, in the documented precedence (docs/errors.md): revoked, expired, exhausted, wrong visitor. */
 export function classifyToken(row: DownloadTokenTable, visitor: string | null, nowIso: string): TokenErrorType | null {
   if (row.revoked_at) return 'TOKEN_REVOKED';
   if (row.expires_at !== null && row.expires_at <= nowIso) return 'TOKEN_EXPIRED';

@@ -1,5 +1,5 @@
 /**
- * Typed domain errors. `type` is the contract's stable error name (CONTRACT.md section 7);
+ * Typed domain errors. `type` is the stable error name callers see (docs/errors.md);
  * every edge (MCP, REST, download links) maps these in exactly one place.
  */
 export const ERROR_STATUS = {
@@ -69,7 +69,7 @@ export const invalid = (message: string, details?: ErrorDetails): SitepubError =
   new SitepubError('VALIDATION_ERROR', message, details);
 
 /**
- * The one mapping from anything thrown to the contract's error body. Unknown errors become
+ * The one mapping from anything thrown to the error body of docs/errors.md. Unknown errors become
  * INTERNAL with a generic message: stack traces and SQL never reach a caller.
  */
 export function toErrorBody(e: unknown): ErrorBody {

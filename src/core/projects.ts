@@ -175,7 +175,7 @@ export class ProjectService {
 
   /**
    * The one authorization check: resolves the project a call acts on and checks the actor covers it
-   * and may do the operation. A project the credential does not cover is UNAUTHORIZED (as upstream).
+   * and may do the operation. A project the credential does not cover is UNAUTHORIZED, so a token cannot probe which project ids exist (docs/errors.md).
    */
   async authorize(actor: Actor, requested: string | undefined, defaultProjectId: string | undefined, write: boolean): Promise<Project> {
     const id = requested ?? (actor.kind === 'project' ? actor.projectId! : defaultProjectId);

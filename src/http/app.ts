@@ -50,7 +50,7 @@ export function createApp(input: AppDeps): { app: Hono; cache: SiteCache; listen
   mountRest(platform, deps);
   mountDownloads(platform, deps);
   platform.notFound((c) => errorJson(c, new SitepubError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}`)));
-  // The one place an HTTP route's failure becomes the contract's error JSON: routes throw.
+  // The one place an HTTP route's failure becomes error JSON of docs/errors.md: routes throw.
   platform.onError((e, c) => {
     if (!(e instanceof SitepubError)) logger.error({ err: e, route: c.req.path }, 'request failed');
     return errorJson(c, e);

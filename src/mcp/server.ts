@@ -36,7 +36,7 @@ export interface McpSession {
 
 export { zodMessage } from '../../tools/define.js';
 
-/** Every failure becomes an isError result whose text is the contract's error JSON. */
+/** Every failure becomes an isError result whose text is the error JSON of docs/errors.md. */
 export function errorResult(e: unknown): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: JSON.stringify(toErrorBody(e)) }] };
 }
