@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PostgresDialect, sql } from 'kysely';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { systemClock } from '../src/core/clock.js';
 import { makeUrlConfig } from '../src/core/config.js';
@@ -10,6 +10,7 @@ import { isPostgresUrl, migrate, openDb, type Db } from '../src/db/connect.js';
 import { rebuildTokenCounters } from '../src/db/migrations/0006-token-state-counters.js';
 import { rebuildPageCounts } from '../src/db/migrations/0007-page-counts.js';
 import { median, type Row } from './util.js';
+import { ScopedPostgresDialect } from '../src/db/postgres-dialect.js';
 
 interface Sizes {
   tokens: number;
@@ -118,7 +119,7 @@ export async function benchScale(s: Sizes): Promise<Row[]> {
     await admin.query(`create schema ${schema}`);
     try {
       const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${schema}` });
-      rows.push(...(await measure('PostgreSQL', openDb({ dialect: { kysely: new PostgresDialect({ pool }), name: 'postgres' } }), s)));
+      rows.push(...(await measure('PostgreSQL', openDb({ dialect: { kysely: new ScopedPostgresDialect({ pool }), name: 'postgres' } }), s)));
     } finally {
       await admin.query(`drop schema ${schema} cascade`);
       await admin.end();

@@ -1,7 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import {
   PostgresAdapter,
-  PostgresDialect,
   PostgresIntrospector,
   PostgresQueryCompiler,
   type DatabaseConnection,
@@ -16,6 +15,7 @@ import {
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { isPostgresUrl, openDb, type Db } from '../src/db/connect.js';
+import { ScopedPostgresDialect } from '../src/db/postgres-dialect.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -42,7 +42,7 @@ async function openServerSchema(url: string): Promise<{ db: Db; cleanup(): Promi
   await admin.query(`create schema ${schema}`);
   await admin.end();
   const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${schema}`, max: 10 });
-  const db = openDb({ dialect: { kysely: new PostgresDialect({ pool }), name: 'postgres' } });
+  const db = openDb({ dialect: { kysely: new ScopedPostgresDialect({ pool }), name: 'postgres' } });
   return {
     db,
     cleanup: async () => {

@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { ManualClock } from '../src/core/clock.js';
 import { makeUrlConfig } from '../src/core/config.js';
 import { Core } from '../src/core/core.js';
 import { migrate, openDb, type Db } from '../src/db/connect.js';
 import { REAL_PG_URL } from './dialects.js';
+import { ScopedPostgresDialect } from '../src/db/postgres-dialect.js';
 
 /** Two "instances" (cores and apps) over one database, as behind a load balancer. */
 export async function twoInstances(kind: 'sqlite-file' | 'postgres'): Promise<{ a: Core; b: Core; cleanup(): Promise<void> }> {
@@ -23,7 +23,7 @@ export async function twoInstances(kind: 'sqlite-file' | 'postgres'): Promise<{ 
     await admin.connect();
     await admin.query(`create schema ${schema}`);
     await admin.end();
-    const open = (): Db => openDb({ dialect: { kysely: new PostgresDialect({ pool: new pg.Pool({ connectionString: REAL_PG_URL, options: `-c search_path=${schema}` }) }), name: 'postgres' } });
+    const open = (): Db => openDb({ dialect: { kysely: new ScopedPostgresDialect({ pool: new pg.Pool({ connectionString: REAL_PG_URL, options: `-c search_path=${schema}` }) }), name: 'postgres' } });
     dbs = [open(), open()];
     drop = async () => {
       const c = new pg.Client({ connectionString: REAL_PG_URL });

@@ -4,7 +4,6 @@ import SQLite from 'better-sqlite3';
 import {
   Kysely,
   Migrator,
-  PostgresDialect,
   type Dialect as KyselyDialect,
   type Migration as KyselyMigration,
   type MigrationProvider,
@@ -15,6 +14,7 @@ import { MIGRATIONS } from './migrations/index.js';
 import { SqliteDialect } from './sqlite-dialect.js';
 import { BUSY_TIMEOUT_MS } from './group-commit.js';
 import type { Database } from './schema.js';
+import { ScopedPostgresDialect } from './postgres-dialect.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -55,7 +55,7 @@ export function openDb(options: OpenOptions): Db {
       pg.types.setTypeParser(20, (v: string) => Number.parseInt(v, 10));
       return new pg.Pool({ connectionString: url, max: 10 });
     };
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const kysely = new Kysely<Database>({ dialect: new ScopedPostgresDialect({ pool }) });
     return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
   }
   const dataDir = options.dataDir ?? './data';
