@@ -89,6 +89,9 @@ describe.each(KINDS)('two instances on one %s database', (kind) => {
 
   // Two SQLite connections in one process cannot interleave writes (a waiting BEGIN IMMEDIATE
   // blocks the event loop); SQLite concurrency across processes is covered by the serve tests.
+  if (kind === 'sqlite-file') {
+    console.log('multi-instance: the two in-process race tests are skipped on sqlite-file: two SQLite connections in one process cannot interleave writes; the serve-process tests cover SQLite across processes.');
+  }
   it.skipIf(kind === 'sqlite-file')('concurrent patches on one base across both instances: exactly one wins', async () => {
     const project = await a.projects.create({ name: 'Race', subdomain: 'race' });
     const v1 = await a.pages.create(project, { slug: 'p.html', content: '<p>x</p>' });
