@@ -125,6 +125,7 @@ describe.each(KINDS)('two instances on one %s database', (kind) => {
 });
 
 // Two real `sitepub serve` processes on one PostgreSQL database. Needs a server: CI sets DATABASE_URL.
+if (!REAL_PG_URL) console.log('multi-instance: the two-serve-process PostgreSQL tests need a server (DATABASE_URL, as CI sets); skipped.');
 describe.skipIf(!REAL_PG_URL)('two sitepub serve processes on PostgreSQL', () => {
   const dbName = `sitepub_e2e_${Date.now().toString(36)}`;
   let url = '';
