@@ -34,3 +34,25 @@ export async function ensureFirstProject(core: Core): Promise<FirstRun | undefin
   const token = await core.projects.issueToken({ projectId: project.id, label: 'first start' });
   return { project, token };
 }
+
+/** The email of the owner the first start makes (signs in by link only until a real owner is made). */
+export const FIRST_OWNER_EMAIL = 'owner@localhost';
+
+export interface FirstOwner {
+  email: string;
+  /** A one-time sign-in link (15 minutes), shown once. */
+  loginUrl: string;
+  expiresAt: string;
+}
+
+/**
+ * When no owner exists yet (a new data folder, or one from before owners existed), makes one
+ * without a password and a one-time sign-in link for the banner, so the person who started the
+ * server can open the dashboard at once.
+ */
+export async function ensureFirstOwner(core: Core): Promise<FirstOwner | undefined> {
+  if ((await core.owners.list()).length > 0) return undefined;
+  const owner = await core.owners.create({ email: FIRST_OWNER_EMAIL });
+  const link = await core.owners.loginLinkFor(owner.id);
+  return { email: owner.email, loginUrl: link.url, expiresAt: link.expires_at };
+}

@@ -69,6 +69,24 @@ describe('CLI commands', () => {
     expect(tl.stdout).not.toContain(t.token);
   });
 
+  it('creates owners (password from stdin, stored hashed) and one-time sign-in links', () => {
+    const made = spawnSync(process.execPath, [CLI, 'owner', 'create', '--email', 'Ana@Example.com', '--password-stdin', '--json', '--data', dir], { encoding: 'utf8', env: cliEnv(), input: 'a long password\n' });
+    expect(made.status, made.stderr).toBe(0);
+    expect(JSON.parse(made.stdout)).toMatchObject({ email: 'ana@example.com', owner_id: expect.stringMatching(/^own_/) });
+    const short = spawnSync(process.execPath, [CLI, 'owner', 'create', '--email', 'b@example.com', '--password-stdin', '--data', dir], { encoding: 'utf8', env: cliEnv(), input: 'short' });
+    expect(short.status).toBe(1);
+    expect(short.stderr).toContain('VALIDATION_ERROR');
+    const link = cli(['owner', 'login-link', '--email', 'ana@example.com', '--json'], dir);
+    expect(link.status, link.stderr).toBe(0);
+    const l = JSON.parse(link.stdout) as { url: string; expires_at: string };
+    expect(l.url).toMatch(/^http:\/\/127\.0\.0\.1:8787\/login\/link\/spl_/);
+    expect(Date.parse(l.expires_at) - Date.now()).toBeGreaterThan(14 * 60_000);
+    const none = cli(['owner', 'login-link', '--email', 'ghost@example.com'], dir);
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain('NOT_FOUND');
+    expect(cli(['owner', 'create', '--help'], dir).stdout).toContain('--password-stdin');
+  });
+
   it('shows and sets a project storage quota', () => {
     const p = JSON.parse(cli(['project', 'create', '--name', 'Quota shop', '--json'], dir).stdout) as { project_id: string };
     const shown = (args: string[]) => JSON.parse(cli(['project', 'quota', '--project', p.project_id, ...args, '--json'], dir).stdout) as { used_bytes: number; quota_bytes: number };
@@ -134,6 +152,18 @@ describe('sitepub serve (built CLI, real sockets)', () => {
     expect(output).toContain('"mcpServers"');
     expect(output).toContain(`"Authorization": "Bearer ${token}"`);
     expect(output).toContain('http://mysite.localhost:');
+  });
+
+  it('prints a one-time sign-in link that signs a browser in to the platform', async () => {
+    const url = /(http:\/\/\S+\/login\/link\/spl_[A-Za-z0-9_-]+)/.exec(output)?.[1];
+    expect(url, output).toBeDefined();
+    const r = await fetch(url!.replace(/^http:\/\/[^/]+/, `http://127.0.0.1:${port}`), { redirect: 'manual' });
+    expect(r.status).toBe(302);
+    const cookie = r.headers.getSetCookie().find((c) => c.startsWith('sitepub_session='))!.split(';')[0]!;
+    const home = await fetch(`http://127.0.0.1:${port}/`, { headers: { cookie } });
+    const html = await home.text();
+    expect(html).toContain('owner@localhost');
+    expect(html).toContain('http://mysite.localhost:');
   });
 
   it('an MCP client edits the site over Streamable HTTP and a browser sees it at once', async () => {

@@ -94,6 +94,27 @@ const ADMIN: { [C in AdminCommand]: AdminRun<C> } = {
     }
   },
 
+  'owner create': async (core, { values: v }) => {
+    if (!v.email) throw new UsageError('--email is required. Usage: sitepub owner create --email EMAIL [--password-stdin]');
+    const password = v['password-stdin'] ? await readPassword() : undefined;
+    const owner = await core.owners.create({ email: v.email, password });
+    if (v.json) out(JSON.stringify({ owner_id: owner.id, email: owner.email }));
+    else {
+      out(`Created owner ${owner.id} (${owner.email})`);
+      if (!owner.has_password) out(`No password: sign in with a one-time link from \`sitepub owner login-link --email ${owner.email}\`.`);
+    }
+  },
+
+  'owner login-link': async (core, { values: v }) => {
+    if (!v.email) throw new UsageError('--email is required. Usage: sitepub owner login-link --email EMAIL');
+    const link = await core.owners.loginLink(v.email);
+    if (v.json) out(JSON.stringify({ url: link.url, expires_at: link.expires_at }));
+    else {
+      out(link.url);
+      out(`Works once, until ${link.expires_at}.`);
+    }
+  },
+
   'token revoke': async (core, { operands }) => {
     const ref = operands[0];
     if (!ref) throw new UsageError('Usage: sitepub token revoke TOKEN_PREFIX_OR_ID');
@@ -107,3 +128,17 @@ const ADMIN: { [C in AdminCommand]: AdminRun<C> } = {
     else for (const t of tokens) out(`${t.token_id}\t${t.token_prefix}...\t${t.project_id ?? '(account)'}\t${t.scope}${t.revoked_at ? '\trevoked' : ''}`);
   },
 };
+
+/** The password piped to `--password-stdin`: all of stdin, without the line break `echo` adds. */
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) throw new UsageError('--password-stdin reads the password from a pipe: printf %s "$PASSWORD" | sitepub owner create --email EMAIL --password-stdin');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > 4096) throw new UsageError('--password-stdin: the password is too long.');
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}

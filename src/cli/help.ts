@@ -15,6 +15,8 @@ Commands:
   token create     create an API token for a project
   token revoke     revoke an API token by id, token or prefix
   token list       list API tokens (ids and prefixes only)
+  owner create     create an owner account (a person who signs in to the dashboard)
+  owner login-link  print a one-time sign-in link for an owner (valid 15 minutes)
   migrate          apply database migrations and exit
   export           write all data as JSON lines (to move between SQLite and PostgreSQL)
   import           load an export into an empty database
@@ -48,6 +50,17 @@ project; an account token (--account) works on every project and may create proj
 --read-only tokens can only read, and MCP clients using them see only the read-only tools.`,
   'token revoke': 'Usage: sitepub token revoke TOKEN_PREFIX_OR_ID [--data ./data]',
   'token list': 'Usage: sitepub token list [--project ID] [--json] [--data ./data]',
+  'owner create': `Usage: sitepub owner create --email EMAIL [--password-stdin] [--json] [--data ./data]
+
+Creates an owner: a person who signs in on the platform (the dashboard, and the consent page
+where assistants connecting over OAuth are given access to a project). Every owner administers
+every project of the instance. --password-stdin reads the password from stdin (at least 8
+characters; stored only as a salted scrypt hash); without it the owner signs in by one-time
+links (sitepub owner login-link). --json prints {"owner_id","email"}.`,
+  'owner login-link': `Usage: sitepub owner login-link --email EMAIL [--json] [--data ./data]
+
+Prints a one-time sign-in URL for the owner, valid 15 minutes: for headless servers, and for
+owners without a password. --json prints {"url","expires_at"}.`,
   migrate: 'Usage: sitepub migrate [--data ./data]   (uses DATABASE_URL when set)',
   export: `Usage: sitepub export [--out FILE] [--data ./data]
 

@@ -26,6 +26,8 @@ const RUN: { [C in Command]: () => Promise<Run<C>> } = {
   'token create': admin('token create'),
   'token revoke': admin('token revoke'),
   'token list': admin('token list'),
+  'owner create': admin('owner create'),
+  'owner login-link': admin('owner login-link'),
   migrate: admin('migrate'),
   export: admin('export'),
   import: admin('import'),

@@ -21,6 +21,8 @@ export const COMMAND_OPTIONS = {
   'token create': { help, data: text, project: text, account: flag, 'read-only': flag, json: flag },
   'token revoke': { help, data: text },
   'token list': { help, data: text, project: text, json: flag },
+  'owner create': { help, data: text, email: text, 'password-stdin': flag, json: flag },
+  'owner login-link': { help, data: text, email: text, json: flag },
   migrate: { help, data: text },
   export: { help, data: text, out: text },
   import: { help, data: text, in: text },
@@ -58,7 +60,7 @@ const isCommand = (key: string): key is Command => Object.hasOwn(COMMAND_OPTIONS
 export function findCommand(argv: readonly string[]): CommandLine {
   const { positionals } = parseArgs({ args: [...argv], options: ANY_OPTION, allowPositionals: true, strict: false });
   const [cmd, sub] = positionals;
-  const key = cmd === 'project' || cmd === 'token' ? `${cmd} ${sub ?? ''}`.trim() : (cmd ?? '');
+  const key = cmd === 'project' || cmd === 'token' || cmd === 'owner' ? `${cmd} ${sub ?? ''}`.trim() : (cmd ?? '');
   return { command: isCommand(key) ? key : undefined, words: positionals };
 }
 

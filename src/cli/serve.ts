@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import type { ToolFilter } from '../../tools/index.js';
-import { ensureFirstProject, openCore } from '../bootstrap.js';
+import { ensureFirstOwner, ensureFirstProject, openCore } from '../bootstrap.js';
 import { loadSettings, type Settings } from '../config.js';
 import { createLogger, type Logger } from '../log.js';
 import { freePort, startHttp } from '../server.js';
@@ -32,8 +32,9 @@ export async function runServe({ values: v }: Parsed<'serve'>): Promise<number> 
 async function serveAlone(settings: Settings, logger: Logger, filter: ToolFilter): Promise<void> {
   const core = await openCore(settings);
   const first = await ensureFirstProject(core).catch(() => undefined);
+  const owner = await ensureFirstOwner(core).catch(() => undefined);
   const server = await startHttp(core, settings, logger, filter);
-  if (first) out(firstRunBanner(first, settings.publicUrl));
+  if (first || owner) out(firstRunBanner(first, owner, settings.publicUrl));
   out(`sitepub listening on ${server.url} (public URL ${settings.publicUrl}; sites at http://{subdomain}.${settings.siteDomain}:${server.port}/)`);
   const stop = async (): Promise<void> => {
     await server.close();
@@ -48,6 +49,7 @@ async function serveAlone(settings: Settings, logger: Logger, filter: ToolFilter
 async function serveWithWorkers(settings: Settings, logger: Logger, workers: number): Promise<void> {
   const core = await openCore(settings);
   const first = await ensureFirstProject(core).catch(() => undefined);
+  const owner = await ensureFirstOwner(core).catch(() => undefined);
   await core.close();
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   let up = 0;
@@ -55,7 +57,7 @@ async function serveWithWorkers(settings: Settings, logger: Logger, workers: num
     const w = cluster.fork({ SITEPUB_WORKER_PORT: String(settings.port) });
     w.on('message', (m) => {
       if (m === 'listening' && ++up === workers) {
-        if (first) out(firstRunBanner(first, settings.publicUrl));
+        if (first || owner) out(firstRunBanner(first, owner, settings.publicUrl));
         out(`sitepub listening on http://${settings.host}:${settings.port} with ${workers} workers (public URL ${settings.publicUrl}; sites at http://{subdomain}.${settings.siteDomain}:${settings.port}/)`);
       }
     });

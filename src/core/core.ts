@@ -4,9 +4,10 @@ import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_LIMITS, type Limits, type UrlConfig } from './config.js';
 import { DownloadService } from './downloads.js';
 import { ChangeBus } from './events.js';
+import { OwnerService } from './owners/owners.js';
 import { PageService } from './pages.js';
 import { ProjectService, type Project } from './projects.js';
-import { DbRateLimiter, type RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { DbRateLimiter, DEFAULT_RATE_LIMIT, type RateLimiter, type RateLimitOptions } from './rate-limit.js';
 
 export interface CoreOptions {
   db: Db;
@@ -39,6 +40,8 @@ export class Core {
   readonly assets: AssetService;
   readonly downloads: DownloadService;
   readonly limiter: RateLimiter;
+  /** Owner accounts, sign-in and sessions (docs/owners.md). */
+  readonly owners: OwnerService;
 
   constructor(o: CoreOptions) {
     this.db = o.db;
@@ -54,6 +57,7 @@ export class Core {
     this.assets = new AssetService(k, this.clock, this.urls, this.limits, this.bus, o.db, o.fetchPolicy);
     this.limiter = new DbRateLimiter(k, this.clock, o.rateLimit);
     this.downloads = new DownloadService(k, this.clock, this.urls, this.assets, this.limiter, o.db);
+    this.owners = new OwnerService(k, this.clock, this.urls, this.projects, this.limiter, { windowSec: (o.rateLimit ?? DEFAULT_RATE_LIMIT).windowSec });
   }
 
   async status(project: Project): Promise<ProjectStatus> {

@@ -167,6 +167,36 @@ export interface BlobHoldTable {
   created_at: string;
 }
 
+/** A person who signs in on the platform origin (migration 0012). Every owner administers every project (docs/owners.md). */
+export interface OwnerTable {
+  id: string;
+  /** NFC, lower case; unique. */
+  email: string;
+  /** `scrypt$N$r$p$salt$hash`, or null: this owner signs in by one-time link only. */
+  password_hash: string | null;
+  created_at: string;
+}
+
+/** A signed-in browser (migration 0012); `id` is the SHA-256 of the cookie's secret. */
+export interface OwnerSessionTable {
+  id: string;
+  owner_id: string;
+  /** The token every state-changing form of this session carries. */
+  csrf_secret: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+/** A one-time sign-in link (migration 0012), by the SHA-256 of its token. */
+export interface OwnerLoginLinkTable {
+  token_hash: string;
+  owner_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 export interface Database {
   projects: ProjectTable;
   api_tokens: ApiTokenTable;
@@ -181,4 +211,7 @@ export interface Database {
   download_token_daily: DownloadTokenDailyTable;
   site_paths: SitePathTable;
   blob_holds: BlobHoldTable;
+  owners: OwnerTable;
+  owner_sessions: OwnerSessionTable;
+  owner_login_links: OwnerLoginLinkTable;
 }

@@ -19,6 +19,9 @@ const TABLES: ReadonlyArray<{ name: keyof Database; key: string[] }> = [
   { name: 'download_tokens', key: ['id'] },
   { name: 'download_events', key: ['id'] },
   { name: 'download_daily', key: ['project_id', 'day', 'asset_slug'] },
+  // Owner accounts move with the data (password hashes stay hashes); sessions and sign-in links
+  // do not: after a move, owners sign in again.
+  { name: 'owners', key: ['id'] },
 ];
 
 const BATCH = 500;

@@ -8,9 +8,10 @@ import { trustOf, type AppDeps } from './context.js';
 import { downloadReply, mountDownloads } from './downloads.js';
 import { mountMcp } from './mcp.js';
 import { openApiDocument } from './openapi.js';
+import { mountOwnerPages } from './owners/index.js';
 import { createRouter, pathOfUrl } from './pipeline.js';
 import { writeReply } from './reply.js';
-import { errorJson, humanPage } from './respond.js';
+import { errorJson } from './respond.js';
 import { mountRest } from './rest.js';
 import { SiteCache, serveSite, siteReply } from './sites.js';
 
@@ -38,14 +39,7 @@ export function createApp(input: AppDeps): { app: Hono; cache: SiteCache; listen
   });
   platform.get('/healthz', (c) => c.json({ ok: true }));
   platform.get('/openapi.json', (c) => c.json(openApiDocument(core.urls.publicUrl)));
-  platform.get('/', (c) =>
-    c.html(
-      humanPage(
-        'sitepub is running',
-        `<p>MCP endpoint: <code>${core.urls.publicUrl}/mcp</code> (Bearer token). REST: <code>/papi/project/{id}/...</code>.</p><p>Sites are served at <code>http://{subdomain}.${core.urls.siteDomain}</code>.</p>`,
-      ),
-    ),
-  );
+  mountOwnerPages(platform, deps);
   mountMcp(platform, deps);
   mountRest(platform, deps);
   mountDownloads(platform, deps);

@@ -11,6 +11,7 @@ import * as m0008 from './0008-site-paths.js';
 import * as m0009 from './0009-grant-continuations.js';
 import * as m0010 from './0010-storage-quota.js';
 import * as m0011 from './0011-change-sequence.js';
+import * as m0012 from './0012-owners.js';
 
 export interface Migration {
   name: string;
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0009-grant-continuations', up: m0009.up },
   { name: '0010-storage-quota', up: m0010.up },
   { name: '0011-change-sequence', up: m0011.up },
+  { name: '0012-owners', up: m0012.up },
 ];
