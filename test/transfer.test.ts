@@ -24,11 +24,12 @@ describe(`moving a project from SQLite to ${pgLabel} with export/import`, () => 
     const tok = await core.downloads.generate(project, { asset_url: '/book.pdf', max_uses: 3, expires_in_hours: 0 });
     await core.downloads.verify(project, { token: tok.token });
     const api = await core.projects.issueToken({ projectId: project.id });
+    await core.owners.create({ email: 'ana@example.com', password: 'a long password' });
     const file = path.join(dir, 'export.jsonl');
     const out = createWriteStream(file);
     const counts = await exportData(core.db, out);
     await new Promise((r) => out.end(r));
-    expect(counts).toMatchObject({ projects: 1, pages: 1, page_versions: 2, assets: 2, blobs: 2, download_tokens: 1, download_events: 1 });
+    expect(counts).toMatchObject({ projects: 1, pages: 1, page_versions: 2, assets: 2, blobs: 2, download_tokens: 1, download_events: 1, owners: 1 });
     await src.close();
 
     const target = await openTestDb('postgres');
@@ -43,6 +44,8 @@ describe(`moving a project from SQLite to ${pgLabel} with export/import`, () => 
       await expect(moved.downloads.verify(p, { token: tok.token })).resolves.toMatchObject({ use_count: 2, remaining_uses: 1 });
       await expect(moved.projects.authenticate(api.token)).resolves.toMatchObject({ projectId: project.id });
       expect((await moved.downloads.stats(p, 1)).total_downloads).toBe(2);
+      // Owners move with their password hashes: the same password signs in on the new database.
+      await expect(moved.owners.signIn({ email: 'ana@example.com', password: 'a long password', ip: '127.0.0.1' })).resolves.toMatchObject({ email: 'ana@example.com' });
       await expect(importData(target.db, file)).rejects.toThrow(/empty database/);
     } finally {
       await target.cleanup();
