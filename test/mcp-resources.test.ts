@@ -59,11 +59,18 @@ describe('toolsets and read-only mode', () => {
     expect(ro.map((t) => t.name)).toEqual(['project_status', 'pages_list', 'pages_get', 'pages_versions', 'assets_list', 'assets_get', 'file-downloads_list_downloads', 'file-downloads_get_stats']);
   });
 
-  it('a read-only token cannot write even by calling a hidden tool name', async () => {
+  it('a read-only token cannot write even by calling a hidden tool name: FORBIDDEN names the scope', async () => {
     const env = await makeEnv();
     try {
       const ro = await connect(env.core, { actor: { kind: 'project', projectId: env.project.id, scope: 'read', tokenId: null } });
-      await expect(ro.callTool({ name: 'pages_create', arguments: { slug: 'a.html', content: 'x' } })).rejects.toThrow(/Unknown tool/);
+      const refused = await call(ro, 'pages_create', { slug: 'a.html', content: 'x' });
+      expect(refused.error).toMatchObject({ code: 403, type: 'FORBIDDEN', required_scope: 'sitepub:write' });
+      expect(refused.error.message).toMatch(/read-only.*sitepub:write/);
+      expect((await env.core.pages.list(env.project, 10, 0)).total).toBe(0);
+      // A toolset the server was started without is FORBIDDEN too; a name no tool has is the protocol's unknown tool.
+      const pagesOnly = await connect(env.core, { filter: { toolsets: ['pages'] } });
+      expect((await call(pagesOnly, 'assets_list')).error).toMatchObject({ type: 'FORBIDDEN', toolset: 'assets' });
+      await expect(pagesOnly.callTool({ name: 'pages_gett', arguments: {} })).rejects.toThrow(/Unknown tool: pages_gett\. Did you mean pages_get/);
       // The core check holds even if a write tool were exposed to a read-only actor.
       await expect(env.core.projects.authorize({ kind: 'project', projectId: env.project.id, scope: 'read', tokenId: null }, undefined, undefined, true)).rejects.toMatchObject({ type: 'FORBIDDEN' });
       const rw = await connect(env.core, { actor: { kind: 'project', projectId: env.project.id, scope: 'read', tokenId: null }, filter: { readOnly: false } });

@@ -162,6 +162,10 @@ describe.each(DIALECTS)('tools end to end through the SDK client on %s', (dialec
 
     const got = await call<{ content: string }>(client, 'assets_get', { slug: 'images/logo.png' });
     expect(Buffer.from(got.data.content, 'base64').equals(PNG_1PX)).toBe(true);
+    // An image also comes as an MCP image block a client can show; text files do not.
+    expect((got.raw.content as Array<{ type: string }>).find((c) => c.type === 'image')).toEqual({ type: 'image', data: b64(PNG_1PX), mimeType: 'image/png' });
+    const cssGot = await call(client, 'assets_get', { slug: 'css/site.css' });
+    expect((cssGot.raw.content as Array<{ type: string }>).map((c) => c.type)).toEqual(['text']);
     const list = await call<{ total: number }>(client, 'assets_list');
     expect(list.data.total).toBe(3);
 

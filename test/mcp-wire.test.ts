@@ -3,36 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResultCache } from '../src/mcp/result-cache.js';
-import { resultJson, serializeMessage, withJson } from '../src/mcp/wire.js';
-
-describe('serializeMessage', () => {
-  it('splices a recorded result JSON and equals JSON.stringify as JSON', () => {
-    const data = { slug: 'a.html', content: '<p class="x">"quoted" \\ \u2028 é</p>', meta: { title: 'T' }, n: 3, none: null };
-    const text = JSON.stringify(data);
-    const content = [{ type: 'text', text }, { type: 'resource_link', uri: 'sitepub://p/pages/a.html', name: 'a.html' }];
-    const result = withJson({ content, structuredContent: data }, resultJson(content, text));
-    for (const id of [7, 'req-"1"']) {
-      const msg = { jsonrpc: '2.0', id, result } as unknown as JSONRPCMessage;
-      expect(JSON.parse(serializeMessage(msg))).toEqual(JSON.parse(JSON.stringify(msg)));
-    }
-    // The recorded JSON is used as is: the data is not serialised a second time.
-    const once = { ...data, toJSON: () => { throw new Error('serialised again'); } };
-    const spliced = withJson({ content, structuredContent: once }, resultJson(content, text));
-    expect(JSON.parse(serializeMessage({ jsonrpc: '2.0', id: 1, result: spliced } as unknown as JSONRPCMessage)).result.structuredContent).toEqual(data);
-  });
-
-  it('falls back to JSON.stringify for anything not recorded', () => {
-    const msgs = [
-      { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'x' }] } },
-      { jsonrpc: '2.0', method: 'notifications/progress', params: { progress: 1 } },
-      { jsonrpc: '2.0', id: 2, error: { code: -32602, message: 'bad' } },
-    ] as unknown as JSONRPCMessage[];
-    for (const m of msgs) expect(serializeMessage(m)).toBe(JSON.stringify(m));
-  });
-});
 
 describe('ResultCache', () => {
   it('keeps the most recently used entries within its size bound', () => {
@@ -57,8 +29,8 @@ describe('ResultCache', () => {
   });
 });
 
-// The built CLI over stdio, as a client runs it: results go through the spliced serialisation and
-// the result cache, and must always show the page as it is now.
+// The built CLI over stdio, as a client runs it: results go through the result cache and must always
+// show the page as it is now.
 describe('pages_get over stdio', () => {
   let dir: string;
   let client: Client;

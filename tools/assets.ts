@@ -31,13 +31,15 @@ export const assetTools = [
   defineTool({
     name: ASSETS_GET,
     title: 'Get asset',
-    description: 'Returns one asset with its bytes as base64 plus its metadata. For large files prefer assets_list (metadata only). Read-only. Errors: NOT_FOUND.',
+    description: 'Returns one asset with its bytes as base64 plus its metadata; an image (PNG, JPEG, GIF, WebP) also comes as an image you can look at. For large files prefer assets_list (metadata only). Read-only. Errors: NOT_FOUND.',
     toolset: 'assets',
     input: s.assetsGetInput,
     output: s.assetsGetOutput,
     annotations: READ,
     rest: { method: 'GET', path: '/papi/project/:project_id/assets/:slug{.+}' },
     handler: ({ core, project }, a) => core.assets.get(project, a.slug),
+    // Raster images also as an image block, which clients can show (SVG is text: it stays in content).
+    media: (d) => (/^image\/(png|jpeg|gif|webp)$/.test(d.content_type.split(';')[0]!.trim()) ? [{ base64: d.content, mimeType: d.content_type.split(';')[0]!.trim() }] : []),
   }),
   defineTool({
     name: ASSETS_UPLOAD,

@@ -52,6 +52,8 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   handler(ctx: ToolContext, args: z.output<I>): Promise<z.input<O>>;
   /** Pages or assets this result creates or lists, returned as resource links too. */
   links?(data: z.output<O>): LinkedResource[];
+  /** Images this result carries (base64), returned as MCP image content too. */
+  media?(data: z.output<O>): Array<{ base64: string; mimeType: string }>;
 }
 
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): ToolDef {

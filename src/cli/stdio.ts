@@ -1,15 +1,17 @@
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { ensureFirstProject, openCore } from '../bootstrap.js';
 import { loadSettings } from '../config.js';
 import { LOCAL_ACTOR } from '../core/projects.js';
 import { createLogger } from '../log.js';
 import { createMcpServer } from '../mcp/server.js';
-import { StdioTransport } from '../mcp/wire.js';
 import { KEEP_RUNNING, type Parsed } from './options.js';
 import { toolFilterOf } from './tool-filter.js';
 
 /**
  * `sitepub mcp`: the MCP server over stdio, as the local operator (every project in the data
- * folder). stdout carries the protocol only, so everything else goes to stderr.
+ * folder). stdout carries the protocol only, so everything else goes to stderr. The SDK's
+ * serveStdio decides the connection's era from its first message: a 2025-era `initialize`, or a
+ * 2026-07-28 request carrying its own protocol version (server/discover first, as a rule).
  */
 export async function runStdio({ values: v }: Parsed<'mcp'>): Promise<number> {
   const settings = loadSettings({ data: v.data, project: v.project });
@@ -18,15 +20,20 @@ export async function runStdio({ values: v }: Parsed<'mcp'>): Promise<number> {
   const first = await ensureFirstProject(core).catch(() => undefined);
   if (first) process.stderr.write(`sitepub: created project ${first.project.id}; site at ${first.project.url}/ (served by \`sitepub serve\`)\n`);
   const filter = toolFilterOf(v);
-  const server = createMcpServer(core, { actor: LOCAL_ACTOR, defaultProjectId: settings.defaultProject, filter, logger });
-  await server.connect(new StdioTransport());
+  const handle = serveStdio(() => createMcpServer(core, { actor: LOCAL_ACTOR, defaultProjectId: settings.defaultProject, filter, logger }), {
+    onerror: (e) => logger.debug({ err: e }, 'mcp stdio error'),
+  });
   process.stderr.write('sitepub MCP server running on stdio\n');
+  let stopping = false;
   const stop = async (): Promise<void> => {
-    await server.close();
+    if (stopping) return;
+    stopping = true;
+    await handle.close();
     await core.close();
     process.exit(0);
   };
   process.stdin.once('end', () => void stop());
+  process.stdin.once('close', () => void stop());
   process.once('SIGTERM', () => void stop());
   return KEEP_RUNNING;
 }

@@ -1,12 +1,12 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
 import type { ToolDef } from '../../tools/index.js';
 import { jsonSchemaOf } from '../../tools/json-schema.js';
-
 
 export interface Catalog {
   readonly tools: readonly ToolDef[];
   readonly listing: { tools: Tool[] };
   readonly byName: ReadonlyMap<string, ToolDef>;
+  readonly names: ReadonlySet<string>;
 }
 
 const cache = new Map<string, Catalog>();
@@ -28,7 +28,7 @@ export function catalogFor(tools: readonly ToolDef[]): Catalog {
       }),
     ),
   };
-  const c: Catalog = { tools, listing, byName: new Map(tools.map((t) => [t.name, t])) };
+  const c: Catalog = { tools, listing, byName: new Map(tools.map((t) => [t.name, t])), names: new Set(tools.map((t) => t.name)) };
   cache.set(key, c);
   return c;
 }

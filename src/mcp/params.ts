@@ -1,25 +1,9 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { getLiteralValue, getObjectShape, safeParse, type AnyObjectSchema, type SchemaOutput } from '@modelcontextprotocol/sdk/server/zod-compat.js';
-import { Protocol, type RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import {
-  ErrorCode,
-  McpError,
-  type Notification,
-  type Request,
-  type Result,
-  type ServerNotification,
-  type ServerRequest,
-  type ServerResult,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, specTypeSchemas, type Server, type StandardSchemaV1 } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 
-// The same types as Server's own setRequestHandler (its default type parameters).
-type Extra = RequestHandlerExtra<ServerRequest | Request, ServerNotification | Notification>;
-type Answer = ServerResult | Result;
-type Handler<T extends AnyObjectSchema> = (request: SchemaOutput<T>, extra: Extra) => Answer | Promise<Answer>;
 interface Issue {
-  code: string;
-  path: PropertyKey[];
+  code?: string;
+  path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
   message: string;
   expected?: string;
 }
@@ -27,20 +11,7 @@ interface Issue {
 const MAX_ISSUES = 3;
 const MAX_MESSAGE = 500;
 
-function methodOf(schema: AnyObjectSchema): string {
-  const literal = getObjectShape(schema)?.method;
-  const method = literal ? getLiteralValue(literal) : undefined;
-  if (typeof method !== 'string') throw new Error('Request schema is missing a method literal');
-  return method;
-}
-
-/** Accepts any request of one method: the real schema is applied by the handler wrapper below. */
-const anyOf = new Map<string, AnyObjectSchema>();
-function looseSchema(method: string): AnyObjectSchema {
-  let s = anyOf.get(method);
-  if (!s) anyOf.set(method, (s = z.object({ method: z.literal(method) }).loose()));
-  return s;
-}
+const keyOf = (p: PropertyKey | { key: PropertyKey }): PropertyKey => (typeof p === 'object' && p !== null ? p.key : p);
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let v = root;
@@ -57,12 +28,13 @@ function kindOf(v: unknown): string {
 
 const EXPECTED: Record<string, string> = { record: 'a JSON object', object: 'a JSON object', array: 'an array', string: 'a string', number: 'a number', boolean: 'a boolean' };
 
-/** One issue as a sentence about the field, e.g. "params.arguments must be a JSON object, not a string". */
-function describe(issue: Issue, request: unknown): string {
-  const where = issue.path.length > 0 ? issue.path.map(String).join('.') : 'the request';
+/** One issue as a sentence about the field, e.g. "params.cursor must be a string, not a number". */
+function describe(issue: Issue, params: unknown): string {
+  const path = (issue.path ?? []).map(keyOf);
+  const where = ['params', ...path.map(String)].join('.');
   if (issue.code === 'invalid_type' && issue.expected) {
     const expected = EXPECTED[issue.expected] ?? issue.expected;
-    const got = valueAt(request, issue.path);
+    const got = valueAt(params, path);
     return got === undefined ? `${where} is required (${expected})` : `${where} must be ${expected}, not ${kindOf(got)}`;
   }
   if (issue.code === 'invalid_union') return `${where} matches none of the accepted forms`;
@@ -70,41 +42,50 @@ function describe(issue: Issue, request: unknown): string {
 }
 
 const HINTS: Record<string, string> = {
-  'tools/call': ' Send {"name": "<tool>", "arguments": {...}} with the tool\'s arguments as a JSON object ({} for none); tools/list shows each tool\'s inputSchema.',
   'completion/complete':
     ' Send {"ref": {"type": "ref/resource", "uri": "<template>"} or {"type": "ref/prompt", "name": "<prompt>"}, "argument": {"name": "...", "value": "..."}}.',
 };
 
-/**
- * A malformed request as -32602 (Invalid params) with a readable message. The SDK would let the
- * ZodError escape from its own parse, which becomes -32603 (Internal error) carrying a raw,
- * multi-line zod dump.
- */
-export function invalidParams(method: string, issues: readonly Issue[], request: unknown): McpError {
-  const parts = issues.slice(0, MAX_ISSUES).map((i) => describe(i, request));
+/** A malformed request as -32602 (Invalid params) with a short, one-line message. */
+export function invalidParams(method: string, issues: readonly Issue[], params: unknown): ProtocolError {
+  const parts = issues.slice(0, MAX_ISSUES).map((i) => describe(i, params));
   if (issues.length > MAX_ISSUES) parts.push(`and ${issues.length - MAX_ISSUES} more`);
   let text = `Invalid ${method} request: ${parts.join('; ')}.${HINTS[method] ?? ''}`;
   if (text.length > MAX_MESSAGE) text = `${text.slice(0, MAX_MESSAGE - 3)}...`;
-  return new McpError(ErrorCode.InvalidParams, text);
+  return new ProtocolError(ProtocolErrorCode.InvalidParams, text);
 }
 
+/** The SDK's own wire schemas of request params, by method (public: specTypeSchemas). */
+const PARAMS = {
+  'tools/list': specTypeSchemas.PaginatedRequestParams,
+  'resources/list': specTypeSchemas.PaginatedRequestParams,
+  'resources/templates/list': specTypeSchemas.PaginatedRequestParams,
+  'prompts/list': specTypeSchemas.PaginatedRequestParams,
+  'resources/read': specTypeSchemas.ReadResourceRequestParams,
+  'prompts/get': specTypeSchemas.GetPromptRequestParams,
+  'completion/complete': specTypeSchemas.CompleteRequestParams,
+  'logging/setLevel': specTypeSchemas.SetLevelRequestParams,
+} satisfies Record<string, StandardSchemaV1>;
+
+type Method = keyof typeof PARAMS;
+type ParamsOf<M extends Method> = StandardSchemaV1.InferOutput<(typeof PARAMS)[M]>;
+
+/** Lets every params object through to the handler below, which checks it against the spec schema. */
+const anyParams = z.looseObject({});
+
 /**
- * The SDK's low-level Server, except that every request handler validates its request itself and
- * answers a malformed one with -32602 instead of -32603. Applies to the handlers the SDK registers
- * (initialize, ping) as well as ours. Handlers are registered on the Protocol base directly, so
- * tools/call also skips the Server subclass's wrapper, which would parse the request a second time
- * and copy every result through CallToolResultSchema although results here are built from
- * schema-checked data.
+ * Registers a spec request handler whose malformed requests answer -32602 with a one-line message
+ * naming the field (the SDK's default is -32603 carrying a multi-line zod dump). Uses the SDK's
+ * public three-argument setRequestHandler with a permissive params schema, then validates with the
+ * SDK's own exported wire schema for the method. tools/call is not registered here: the SDK itself
+ * validates its envelope (-32602) before any handler runs.
  */
-export class StrictServer extends Server {
-  override setRequestHandler<T extends AnyObjectSchema>(requestSchema: T, handler: Handler<T>): void {
-    // Runs from the base constructors too (initialize, ping): use no instance fields here.
-    const method = methodOf(requestSchema);
-    const wrapped = (request: unknown, extra: Extra): Answer | Promise<Answer> => {
-      const parsed = safeParse(requestSchema, request);
-      if (!parsed.success) throw invalidParams(method, (parsed.error as { issues?: Issue[] }).issues ?? [], request);
-      return handler(parsed.data as SchemaOutput<T>, extra);
-    };
-    Protocol.prototype.setRequestHandler.call(this, looseSchema(method), wrapped as never);
-  }
+export function handle<M extends Method>(server: Server, method: M, handler: (params: ParamsOf<M>) => unknown): void {
+  const schema = PARAMS[method] as StandardSchemaV1;
+  server.setRequestHandler(method, { params: anyParams }, (params) => {
+    const out = schema['~standard'].validate(params);
+    if (out instanceof Promise) throw new Error(`${method}: asynchronous params schema`);
+    if (out.issues) throw invalidParams(method, out.issues as readonly Issue[], params);
+    return handler(out.value as ParamsOf<M>) as never;
+  });
 }

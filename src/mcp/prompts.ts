@@ -1,5 +1,5 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { ErrorCode, GetPromptRequestSchema, ListPromptsRequestSchema, McpError, type Prompt } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, type Prompt, type Server } from '@modelcontextprotocol/server';
+import { handle } from './params.js';
 
 /** Ready-made tasks clients show as slash commands; each expands into instructions for the tools. */
 const PROMPTS: Array<Prompt & { render(a: Record<string, string>): string }> = [
@@ -43,13 +43,15 @@ const PROMPTS: Array<Prompt & { render(a: Record<string, string>): string }> = [
   },
 ];
 
+const LISTING = { prompts: PROMPTS.map(({ render: _r, ...p }) => p) };
+
 export function registerPrompts(server: Server): void {
-  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: PROMPTS.map(({ render: _r, ...p }) => p) }));
-  server.setRequestHandler(GetPromptRequestSchema, (req) => {
-    const p = PROMPTS.find((x) => x.name === req.params.name);
-    if (!p) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${req.params.name}. Known: ${PROMPTS.map((x) => x.name).join(', ')}`);
-    const args = req.params.arguments ?? {};
-    for (const a of p.arguments ?? []) if (a.required && !args[a.name]) throw new McpError(ErrorCode.InvalidParams, `Prompt ${p.name} needs the argument "${a.name}"`);
+  handle(server, 'prompts/list', () => LISTING);
+  handle(server, 'prompts/get', (params) => {
+    const p = PROMPTS.find((x) => x.name === params.name);
+    if (!p) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown prompt: ${params.name}. Known: ${PROMPTS.map((x) => x.name).join(', ')}`);
+    const args = params.arguments ?? {};
+    for (const a of p.arguments ?? []) if (a.required && !args[a.name]) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${p.name} needs the argument "${a.name}"`);
     return { description: p.description, messages: [{ role: 'user', content: { type: 'text', text: p.render(args) } }] };
   });
 }

@@ -1,19 +1,9 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CompleteRequestSchema,
-  ErrorCode,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  McpError,
-  ReadResourceRequestSchema,
-  type ReadResourceResult,
-  type Resource,
-  type ResourceLink,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, type ReadResourceResult, type Resource, type ResourceLink, type Server } from '@modelcontextprotocol/server';
 import { SitepubError } from '../core/errors.js';
 import type { Project } from '../core/projects.js';
 import { invokeTool, type Caller } from '../../tools/invoke.js';
 import { ALL_TOOLS } from '../../tools/index.js';
+import { handle } from './params.js';
 
 /** Pages and assets as MCP resources: `sitepub://{project_id}/pages/{slug}` and `.../assets/{slug}`. */
 export const PAGE_URI_TEMPLATE = 'sitepub://{project_id}/pages/{slug}';
@@ -34,11 +24,11 @@ export function assetLink(project: Project, a: { slug: string; content_type: str
 
 function parseUri(uri: string): { projectId: string; kind: 'pages' | 'assets'; slug: string } {
   const m = /^sitepub:\/\/([^/]+)\/(pages|assets)\/(.+)$/.exec(uri);
-  if (!m) throw new McpError(ErrorCode.InvalidParams, `Not a sitepub resource URI: ${uri}. Expected ${PAGE_URI_TEMPLATE} or ${ASSET_URI_TEMPLATE}.`);
+  if (!m) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Not a sitepub resource URI: ${uri}. Expected ${PAGE_URI_TEMPLATE} or ${ASSET_URI_TEMPLATE}.`);
   try {
     return { projectId: decodeURIComponent(m[1]!), kind: m[2] as 'pages' | 'assets', slug: m[3]!.split('/').map(decodeURIComponent).join('/') };
   } catch {
-    throw new McpError(ErrorCode.InvalidParams, `Malformed percent-encoding in ${uri}`);
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Malformed percent-encoding in ${uri}`);
   }
 }
 
@@ -55,37 +45,44 @@ function cursorOffset(cursor: string | undefined): number {
   if (cursor === undefined) return 0;
   if (/^(0|[1-9][0-9]{0,9})$/.test(cursor) && Number(cursor) <= MAX_CURSOR_OFFSET) return Number(cursor);
   const shown = cursor.length > 40 ? `${cursor.slice(0, 40)}... (${cursor.length} characters)` : cursor;
-  throw new McpError(
-    ErrorCode.InvalidParams,
+  throw new ProtocolError(
+    ProtocolErrorCode.InvalidParams,
     `Invalid resources/list cursor ${JSON.stringify(shown)}: it is not one this server issued. Pass the nextCursor of the previous resources/list answer unchanged, or omit cursor to start from the beginning.`,
   );
 }
 
-/** Maps domain errors to JSON-RPC errors (resources have no isError result). -32002 is "resource not found". */
-function rpcError(e: unknown): never {
-  if (e instanceof McpError) throw e;
+/**
+ * Maps domain errors to JSON-RPC errors (resources have no isError result). A missing resource is
+ * -32602 with the URI in data (2026-07-28; the SDK's ResourceNotFoundError), on both protocol eras.
+ */
+function rpcError(e: unknown, uri?: string): never {
+  if (e instanceof ProtocolError) throw e;
   if (e instanceof SitepubError) {
-    if (e.type === 'NOT_FOUND') throw new McpError(-32002, e.message);
-    throw new McpError(ErrorCode.InvalidParams, `${e.type}: ${e.message}`);
+    if (e.type === 'NOT_FOUND' && uri !== undefined) {
+      throw new ResourceNotFoundError(uri, `Resource not found: ${uri}. ${e.message}; resources/list shows what exists.`);
+    }
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `${e.type}: ${e.message}`);
   }
-  throw new McpError(ErrorCode.InternalError, 'Internal error');
+  throw new ProtocolError(ProtocolErrorCode.InternalError, 'Internal error');
 }
 
 const PAGES_GET = ALL_TOOLS.find((t) => t.name === 'pages_get')!;
 const ASSETS_GET = ALL_TOOLS.find((t) => t.name === 'assets_get')!;
 
+const TEMPLATES = {
+  resourceTemplates: [
+    { uriTemplate: PAGE_URI_TEMPLATE, name: 'page', title: 'Page HTML', description: 'Current HTML of a page of a sitepub site', mimeType: 'text/html' },
+    { uriTemplate: ASSET_URI_TEMPLATE, name: 'asset', title: 'Asset', description: 'A file of a sitepub site (text or base64 blob)' },
+  ],
+};
+
 export function registerResources(server: Server, caller: Caller): void {
   const { core, actor, defaultProjectId } = caller;
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
-    resourceTemplates: [
-      { uriTemplate: PAGE_URI_TEMPLATE, name: 'page', title: 'Page HTML', description: 'Current HTML of a page of a sitepub site', mimeType: 'text/html' },
-      { uriTemplate: ASSET_URI_TEMPLATE, name: 'asset', title: 'Asset', description: 'A file of a sitepub site (text or base64 blob)' },
-    ],
-  }));
+  handle(server, 'resources/templates/list', () => TEMPLATES);
 
   // Lists the default project's pages, then its assets; the cursor is an offset over both.
-  server.setRequestHandler(ListResourcesRequestSchema, async (req) => {
-    const offset = cursorOffset(req.params?.cursor);
+  handle(server, 'resources/list', async (params) => {
+    const offset = cursorOffset(params?.cursor);
     try {
       const project = await core.projects.authorize(actor, undefined, defaultProjectId, false);
       const pages = await core.pages.list(project, PAGE_SIZE, offset);
@@ -104,15 +101,15 @@ export function registerResources(server: Server, caller: Caller): void {
   });
 
   // Completes {slug} in the URI templates from the default project's pages or assets.
-  server.setRequestHandler(CompleteRequestSchema, async (req) => {
+  handle(server, 'completion/complete', async (params) => {
     const empty = { completion: { values: [] as string[], total: 0, hasMore: false } };
-    const ref = req.params.ref;
-    if (ref.type !== 'ref/resource' || req.params.argument.name !== 'slug') return empty;
+    const ref = params.ref;
+    if (ref.type !== 'ref/resource' || params.argument.name !== 'slug') return empty;
     const kind = ref.uri === PAGE_URI_TEMPLATE ? 'pages' : ref.uri === ASSET_URI_TEMPLATE ? 'assets' : null;
     if (!kind) return empty;
     try {
-      const project = await core.projects.authorize(actor, req.params.context?.arguments?.project_id, defaultProjectId, false);
-      const prefix = req.params.argument.value;
+      const project = await core.projects.authorize(actor, params.context?.arguments?.project_id, defaultProjectId, false);
+      const prefix = params.argument.value;
       const slugs = kind === 'pages' ? (await core.pages.list(project, 1000, 0)).pages.map((p) => p.slug) : (await core.assets.list(project, 1000, 0)).assets.map((a) => a.slug);
       const values = slugs.filter((s) => s.startsWith(prefix));
       return { completion: { values: values.slice(0, 100), total: values.length, hasMore: values.length > 100 } };
@@ -121,13 +118,14 @@ export function registerResources(server: Server, caller: Caller): void {
     }
   });
 
-  server.setRequestHandler(ReadResourceRequestSchema, async (req): Promise<ReadResourceResult> => {
-    const { projectId, kind, slug } = parseUri(req.params.uri);
+  handle(server, 'resources/read', async (params): Promise<ReadResourceResult> => {
+    const uri = params.uri;
+    const { projectId, kind, slug } = parseUri(uri);
     try {
       // The same invocation as the pages_get and assets_get tools: validation, scope, output schema.
       if (kind === 'pages') {
         const { data } = await invokeTool(PAGES_GET, { project_id: projectId, slug }, caller);
-        return { contents: [{ uri: req.params.uri, mimeType: 'text/html', text: data.content as string }] };
+        return { contents: [{ uri: uri, mimeType: 'text/html', text: data.content as string }] };
       }
       const { data: a } = await invokeTool(ASSETS_GET, { project_id: projectId, slug }, caller);
       const type = a.content_type as string;
@@ -135,12 +133,12 @@ export function registerResources(server: Server, caller: Caller): void {
       return {
         contents: [
           text
-            ? { uri: req.params.uri, mimeType: type, text: Buffer.from(a.content as string, 'base64').toString('utf8') }
-            : { uri: req.params.uri, mimeType: type, blob: a.content as string },
+            ? { uri: uri, mimeType: type, text: Buffer.from(a.content as string, 'base64').toString('utf8') }
+            : { uri: uri, mimeType: type, blob: a.content as string },
         ],
       };
     } catch (e) {
-      return rpcError(e);
+      return rpcError(e, uri);
     }
   });
 }

@@ -1,28 +1,25 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, SetLevelRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
-import type * as z from 'zod';
+import { ProtocolError, ProtocolErrorCode, Server, type CallToolResult, type ServerOptions } from '@modelcontextprotocol/server';
 import { checkOutput, runTool } from '../../tools/invoke.js';
+import { ALL_TOOLS, selectTools, type ToolFilter } from '../../tools/index.js';
 import { answerTag } from '../core/answer-tag.js';
-import { ResultCache } from './result-cache.js';
-import { resultJson, withJson } from './wire.js';
-import { selectTools, type ToolFilter } from '../../tools/index.js';
 import type { Core } from '../core/core.js';
 import { SitepubError, toErrorBody } from '../core/errors.js';
 import type { Actor } from '../core/projects.js';
 import { silentLogger, type Logger } from '../log.js';
+import { SERVER_INFO } from '../server-info.js';
 import { catalogFor } from './catalog.js';
+import { toolResult } from './content.js';
 import { SERVER_INSTRUCTIONS } from './instructions.js';
-import { StrictServer } from './params.js';
+import { handle } from './params.js';
 import { registerPrompts } from './prompts.js';
-import { assetUri, pageUri, registerResources } from './resources.js';
-
-let sharedValidator: AjvJsonSchemaValidator | undefined;
-/** Results of tagged answers (pages_get), shared by every server of the process, at most 16 MB of JSON. */
-const results = new ResultCache<CallToolResult>(16 * 2 ** 20);
+import { registerResources } from './resources.js';
+import { ResultCache } from './result-cache.js';
 
 export { SERVER_INFO } from '../server-info.js';
-import { SERVER_INFO } from '../server-info.js';
+export { zodMessage } from '../../tools/define.js';
+
+/** Results of tagged answers (pages_get), shared by every server of the process, at most 16 MB of JSON. */
+const results = new ResultCache<CallToolResult>(16 * 2 ** 20);
 
 export interface McpSession {
   actor: Actor;
@@ -34,69 +31,103 @@ export interface McpSession {
   client?: string;
 }
 
-export { zodMessage } from '../../tools/define.js';
-
 /** Every failure becomes an isError result whose text is the error JSON of docs/errors.md. */
 export function errorResult(e: unknown): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: JSON.stringify(toErrorBody(e)) }] };
 }
 
+const CAPABILITIES: NonNullable<ServerOptions['capabilities']> = {
+  tools: { listChanged: false },
+  resources: { listChanged: false },
+  prompts: { listChanged: false },
+  completions: {},
+  // Deprecated in 2026-07-28; 2025-era clients may still send logging/setLevel.
+  logging: {},
+};
+
 /**
- * One factory for every transport: stdio builds one server, stateless HTTP one per request.
- * The tool list is precomputed (catalogFor), so building a server costs a few closures.
+ * Cache hints of the 2026-07-28 revision (ignored on 2025-era answers). The tool list depends on the
+ * credential's scope, so it is private; prompts and templates are the same for everyone until the
+ * server is upgraded. Pages and assets change at any time: listing and reading them are not cached.
+ */
+const CACHE_HINTS: NonNullable<ServerOptions['cacheHints']> = {
+  'server/discover': { ttlMs: 3_600_000, cacheScope: 'public' },
+  'tools/list': { ttlMs: 3_600_000, cacheScope: 'private' },
+  'prompts/list': { ttlMs: 3_600_000, cacheScope: 'public' },
+  'resources/templates/list': { ttlMs: 3_600_000, cacheScope: 'public' },
+  'resources/list': { ttlMs: 0, cacheScope: 'private' },
+  'resources/read': { ttlMs: 0, cacheScope: 'private' },
+};
+
+const KNOWN_TOOLS = new Map(ALL_TOOLS.map((t) => [t.name, t]));
+
+/**
+ * A tool this server does not offer to this caller. A write tool hidden from a read-only credential
+ * is a FORBIDDEN tool error naming the scope (the model can tell the user what to change); a tool
+ * of a toolset this server was started without is FORBIDDEN too; any other name is the protocol's
+ * unknown-tool error (-32602).
+ */
+function notOffered(name: string, readOnly: boolean, listed: ReadonlySet<string>): CallToolResult {
+  const def = KNOWN_TOOLS.get(name);
+  if (!def) {
+    const near = [...listed].filter((n) => n.includes(name) || name.includes(n) || n.replace(/[-_]/g, '') === name.replace(/[-_]/g, ''));
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidParams,
+      `Unknown tool: ${name}.${near.length ? ` Did you mean ${near.slice(0, 3).join(', ')}?` : ''} tools/list shows the ${listed.size} tools of this server.`,
+    );
+  }
+  if (readOnly && !def.annotations.readOnlyHint) {
+    return errorResult(
+      new SitepubError('FORBIDDEN', `${name} changes the site, and this credential is read-only (scope sitepub:read). It needs the sitepub:write scope: ask the site owner for a token with write access, or reconnect and approve write access.`, {
+        required_scope: 'sitepub:write',
+      }),
+    );
+  }
+  return errorResult(new SitepubError('FORBIDDEN', `${name} is not enabled on this server (its ${def.toolset} toolset was not selected when the server started). tools/list shows the tools that are.`, { toolset: def.toolset }));
+}
+
+/**
+ * One factory for every transport (the SDK's serveStdio and createMcpHandler call it): stdio builds
+ * one server per connection, HTTP one per request. The tool list is precomputed (catalogFor), so
+ * building a server costs a few closures.
  */
 export function createMcpServer(core: Core, session: McpSession): Server {
-  const readOnly = session.filter?.readOnly || session.actor.scope === 'read';
+  const readOnly = session.filter?.readOnly === true || session.actor.scope === 'read';
   const catalog = catalogFor(selectTools({ ...session.filter, readOnly }));
   const log = session.logger ?? silentLogger;
-  const server = new StrictServer(SERVER_INFO, {
-    // Stateless HTTP builds a server per request: share one validator instead of a new Ajv each time.
-    jsonSchemaValidator: (sharedValidator ??= new AjvJsonSchemaValidator()),
-    capabilities: { tools: { listChanged: false }, resources: { listChanged: false }, prompts: { listChanged: false }, completions: {}, logging: {} },
-    instructions: SERVER_INSTRUCTIONS,
-  });
+  const server = new Server(SERVER_INFO, { capabilities: CAPABILITIES, instructions: SERVER_INSTRUCTIONS, cacheHints: CACHE_HINTS });
 
-  server.setRequestHandler(ListToolsRequestSchema, () => catalog.listing);
+  handle(server, 'tools/list', () => catalog.listing);
 
-  // StrictServer parses the request against CallToolRequestSchema once (a malformed one is -32602)
-  // and, unlike Server, does not copy every result through CallToolResultSchema.
   const caller = { core, actor: session.actor, defaultProjectId: session.defaultProjectId, client: session.client ?? 'local' };
-  const onCall = async (req: z.infer<typeof CallToolRequestSchema>): Promise<CallToolResult> => {
-    const def = catalog.byName.get(req.params.name);
-    if (!def) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}. Call tools/list to see the available tools.`);
+  // The SDK validates the tools/call envelope (-32602 for a malformed one) and the result's shape.
+  server.setRequestHandler('tools/call', async (req): Promise<CallToolResult> => {
+    const name = req.params.name;
+    const def = catalog.byName.get(name);
+    if (!def) return notOffered(name, readOnly, catalog.names);
     const started = performance.now();
     try {
       const { project, answer } = await runTool(def, req.params.arguments ?? {}, caller, `Invalid arguments for ${def.name}: `);
       log.debug({ tool: def.name, ms: Math.round(performance.now() - started) }, 'tool ok');
-      // Load-bearing (measured: pages_get p50 over stdio 0.19-0.24 ms with it, 0.30-0.31 ms
-      // without): an answer equal to one already sent (same tag: same row version, same URL)
-      // reuses its checked, serialised result instead of validating and serialising 10 KB again.
+      // An answer equal to one already sent (same tag: same row version, same URL) reuses its
+      // checked result instead of validating and serialising it again (see answer-tag.ts).
       const tag = answerTag(answer);
       const cacheKey = tag === undefined ? undefined : `${def.name}\u0000${tag}`;
       const hit = cacheKey === undefined ? undefined : results.get(cacheKey);
       if (hit) return hit;
-      const data = checkOutput(def, answer);
-      const text = JSON.stringify(data);
-      const content: CallToolResult['content'] = [{ type: 'text', text }];
-      for (const l of def.links?.(data) ?? []) {
-        const uri = l.kind === 'pages' ? pageUri(project.id, l.slug) : assetUri(project.id, l.slug);
-        content.push({ type: 'resource_link', uri, name: l.slug, ...(l.title ? { title: l.title } : {}), mimeType: l.mimeType });
-      }
-      const json = resultJson(content, text);
-      const result = withJson({ content, structuredContent: data }, json);
-      if (cacheKey !== undefined) results.set(cacheKey, result, json.length);
+      const { result, size } = toolResult(def, checkOutput(def, answer), project);
+      if (cacheKey !== undefined) results.set(cacheKey, result, size);
       return result;
     } catch (e) {
       if (!(e instanceof SitepubError)) log.error({ tool: def.name, err: e }, 'tool failed');
       else log.info({ tool: def.name, error: e.type, ms: Math.round(performance.now() - started) }, 'tool refused');
       return errorResult(e);
     }
-  };
-  server.setRequestHandler(CallToolRequestSchema, onCall);
+  });
 
   registerResources(server, caller);
   registerPrompts(server);
-  // Logs go to stderr and the operator's log, not to clients; the level is accepted for compatibility.
-  server.setRequestHandler(SetLevelRequestSchema, () => ({}));
+  // Logs go to stderr and the operator's log, not to clients; the level is accepted for 2025-era clients.
+  handle(server, 'logging/setLevel', () => ({}));
   return server;
 }
