@@ -197,6 +197,80 @@ export interface OwnerLoginLinkTable {
   used_at: string | null;
 }
 
+/** An OAuth client (migration 0013): registered by DCR (`kind` 'dcr') or a cached Client ID Metadata Document ('cimd'). */
+export interface OAuthClientTable {
+  /** The client_id: `cli_...` for DCR, the document's https URL for CIMD. */
+  id: string;
+  kind: 'dcr' | 'cimd';
+  name: string | null;
+  /** JSON array of strings. */
+  redirect_uris: string;
+  auth_method: 'none' | 'client_secret_post' | 'client_secret_basic' | 'private_key_jwt';
+  /** SHA-256 of the client secret (DCR with a client_secret_* method), else null. */
+  secret_hash: string | null;
+  /** JSON Web Key Set (JSON), for private_key_jwt without jwks_uri. */
+  jwks: string | null;
+  jwks_uri: string | null;
+  /** The client's metadata as registered or fetched (JSON, no secret). */
+  metadata: string;
+  created_at: string;
+  /** When the client first got tokens; null: never (unused DCR registrations expire). */
+  used_at: string | null;
+  /** CIMD: when the cached document must be fetched again. DCR: null. */
+  expires_at: string | null;
+}
+
+/** An authorization code (migration 0013), by the SHA-256 of the code. */
+export interface OAuthCodeTable {
+  code_hash: string;
+  client_id: string;
+  owner_id: string;
+  project_id: string;
+  redirect_uri: string;
+  /** PKCE S256 challenge (base64url of SHA-256 of the verifier). */
+  code_challenge: string;
+  resource: string;
+  scope: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  /** The grant this code was exchanged for (revoked if the code is presented again). */
+  grant_id: string | null;
+}
+
+/** An owner's consent (migration 0013): one client, one project. */
+export interface OAuthGrantTable {
+  id: string;
+  owner_id: string;
+  client_id: string;
+  /** The client's name when the grant was made (self-asserted), for lists. */
+  client_name: string | null;
+  project_id: string;
+  /** Space-separated: `sitepub:read` or `sitepub:read sitepub:write`. */
+  scope: string;
+  resource: string;
+  created_at: string;
+  last_used_at: string;
+  revoked_at: string | null;
+}
+
+/** An access or refresh token of a grant (migration 0013), by the SHA-256 of the token. */
+export interface OAuthTokenTable {
+  token_hash: string;
+  grant_id: string;
+  kind: 'access' | 'refresh';
+  created_at: string;
+  expires_at: string;
+  /** Refresh tokens: when it was exchanged (rotated). */
+  used_at: string | null;
+}
+
+/** A private_key_jwt assertion seen (migration 0013): SHA-256 of client id and jti, until the assertion expires. */
+export interface OAuthAssertionJtiTable {
+  id: string;
+  expires_at: string;
+}
+
 export interface Database {
   projects: ProjectTable;
   api_tokens: ApiTokenTable;
@@ -214,4 +288,9 @@ export interface Database {
   owners: OwnerTable;
   owner_sessions: OwnerSessionTable;
   owner_login_links: OwnerLoginLinkTable;
+  oauth_clients: OAuthClientTable;
+  oauth_codes: OAuthCodeTable;
+  oauth_grants: OAuthGrantTable;
+  oauth_tokens: OAuthTokenTable;
+  oauth_assertion_jtis: OAuthAssertionJtiTable;
 }
