@@ -4,6 +4,7 @@ import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_LIMITS, type Limits, type UrlConfig } from './config.js';
 import { DownloadService } from './downloads.js';
 import { ChangeBus } from './events.js';
+import { OAuthService, type OAuthOptions } from './oauth/service.js';
 import { OwnerService } from './owners/owners.js';
 import { PageService } from './pages.js';
 import { ProjectService, type Project } from './projects.js';
@@ -16,6 +17,8 @@ export interface CoreOptions {
   limits?: Partial<Limits>;
   fetchPolicy?: FetchPolicy;
   rateLimit?: RateLimitOptions;
+  /** The authorization server's options; by default it fetches client documents with fetchPolicy's allow-list and lookup. */
+  oauth?: OAuthOptions;
 }
 
 export interface ProjectStatus {
@@ -42,6 +45,8 @@ export class Core {
   readonly limiter: RateLimiter;
   /** Owner accounts, sign-in and sessions (docs/owners.md). */
   readonly owners: OwnerService;
+  /** The OAuth 2.1 authorization server for remote MCP clients (docs/oauth.md). */
+  readonly oauth: OAuthService;
 
   constructor(o: CoreOptions) {
     this.db = o.db;
@@ -58,6 +63,7 @@ export class Core {
     this.limiter = new DbRateLimiter(k, this.clock, o.rateLimit);
     this.downloads = new DownloadService(k, this.clock, this.urls, this.assets, this.limiter, o.db);
     this.owners = new OwnerService(k, this.clock, this.urls, this.projects, this.limiter, { windowSec: (o.rateLimit ?? DEFAULT_RATE_LIMIT).windowSec });
+    this.oauth = new OAuthService(k, this.clock, this.urls, this.limiter, o.oauth ?? { fetch: { allowAddresses: o.fetchPolicy?.allowAddresses, lookup: o.fetchPolicy?.lookup } });
   }
 
   async status(project: Project): Promise<ProjectStatus> {

@@ -7,6 +7,7 @@ import { clientAddress } from './client-address.js';
 import { trustOf, type AppDeps } from './context.js';
 import { downloadReply, mountDownloads } from './downloads.js';
 import { mountMcp } from './mcp.js';
+import { mountOAuth } from './oauth/index.js';
 import { openApiDocument } from './openapi.js';
 import { mountOwnerPages } from './owners/index.js';
 import { createRouter, pathOfUrl } from './pipeline.js';
@@ -40,6 +41,7 @@ export function createApp(input: AppDeps): { app: Hono; cache: SiteCache; listen
   platform.get('/healthz', (c) => c.json({ ok: true }));
   platform.get('/openapi.json', (c) => c.json(openApiDocument(core.urls.publicUrl)));
   mountOwnerPages(platform, deps);
+  mountOAuth(platform, deps);
   mountMcp(platform, deps);
   mountRest(platform, deps);
   mountDownloads(platform, deps);

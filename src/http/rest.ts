@@ -3,6 +3,7 @@ import { ACCOUNT_ENDPOINTS, invokeAccount } from '../../tools/account.js';
 import { invokeTool } from '../../tools/invoke.js';
 import { ALL_TOOLS, type ToolDef } from '../../tools/index.js';
 import { jsonSchemaOf } from '../../tools/json-schema.js';
+import { authenticateBearer } from '../core/credentials.js';
 import { SitepubError } from '../core/errors.js';
 import type { AppDeps } from './context.js';
 import { clientIp } from './client-ip.js';
@@ -63,7 +64,7 @@ export function mountRest(app: Hono, deps: AppDeps): void {
   for (const e of ACCOUNT_ENDPOINTS) {
     const coercers = queryCoercers(e);
     app.on(e.rest.method, e.rest.path, async (c) => {
-      const actor = await core.projects.authenticate(bearer(c));
+      const actor = await authenticateBearer(core, bearer(c));
       return c.json({ success: true, data: await invokeAccount(e, await argsOf(c, e, coercers), core, actor) }, e.rest.status ?? 200);
     });
   }
@@ -71,7 +72,7 @@ export function mountRest(app: Hono, deps: AppDeps): void {
   for (const def of defs) {
     const coercers = queryCoercers(def);
     app.on(def.rest.method, def.rest.path, async (c) => {
-      const actor = await core.projects.authenticate(bearer(c));
+      const actor = await authenticateBearer(core, bearer(c));
       const { data } = await invokeTool(def, await argsOf(c, def, coercers), { core, actor, client: clientIp(c, deps.trust) ?? 'unknown' });
       return c.json({ success: true, data }, def.rest.status ?? 200);
     });

@@ -1,5 +1,6 @@
 import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import type { Agent as UndiciAgent } from 'undici';
 import { SitepubError } from '../errors.js';
 import { classifyAddress, isBlockedHostLiteral, type AddressVerdict } from './ip-policy.js';
@@ -11,6 +12,8 @@ export interface SafeFetchOptions {
   maxRedirects: number;
   /** Test-only escape hatch: exact IP literals allowed despite the policy. Empty by default. */
   allowAddresses?: readonly string[] | undefined;
+  /** Test-only: extra trust anchors (PEM) for https beside Node's bundled roots, for a loopback test server's certificate. */
+  ca?: readonly string[] | undefined;
   /** Injectable DNS lookup (dns.lookup's signature), so tests need no network. */
   lookup?: LookupFunction | undefined;
   userAgent?: string | undefined;
@@ -126,7 +129,11 @@ export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise
   // undici is the heaviest module here; loaded only when a URL is actually fetched.
   const { Agent, request } = await import('undici');
   const agent: UndiciAgent = new Agent({
-    connect: { lookup: guardedLookup(opts.lookup ?? (dns.lookup as LookupFunction), allow), timeout: Math.min(opts.timeoutMs, 10_000) },
+    connect: {
+      lookup: guardedLookup(opts.lookup ?? (dns.lookup as LookupFunction), allow),
+      timeout: Math.min(opts.timeoutMs, 10_000),
+      ...(opts.ca?.length ? { ca: [...rootCertificates, ...opts.ca] } : {}),
+    },
     headersTimeout: opts.timeoutMs,
     bodyTimeout: opts.timeoutMs,
     maxRedirections: 0,
