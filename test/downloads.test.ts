@@ -288,17 +288,60 @@ describe('download link /d/{token}', () => {
     expect((await call(client, 'file-downloads_verify_token', { token: 'nope' })).error).toMatchObject({ code: 404, type: 'TOKEN_INVALID' });
   });
 
-  it('rate-limits failed guesses per address but never honest downloads', async () => {
+  it('rate-limits guesses per address; a real token still works from a blocked address', async () => {
     const g = await gen({ max_uses: 0 });
     for (let i = 0; i < 30; i++) expect((await req(`/d/${g.token}`, { headers: ip(20) })).status).toBe(200);
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) statuses.push((await req(`/d/spd_guess${i}`, { headers: ip(21) })).status);
     expect(statuses.slice(0, 5)).toEqual([404, 404, 404, 404, 404]);
     expect(statuses.at(-1)).toBe(429);
-    const limited = await req(`/d/${g.token}`, { headers: ip(21) });
-    expect(limited.status).toBe(429);
-    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // HEAD guesses are guesses too.
+    const head = await req('/d/spd_guessHEAD', { method: 'HEAD', headers: ip(21) });
+    expect(head.status).toBe(429);
+    expect(Number(head.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The buyer behind the same NAT: their real link works.
+    const real = await req(`/d/${g.token}`, { headers: ip(21) });
+    expect(real.status).toBe(200);
     expect((await req(`/d/${g.token}`, { headers: ip(22) })).status).toBe(200);
+  });
+
+  it('honest refusals of real tokens never block an address', async () => {
+    const used = await gen({ max_uses: 1 });
+    const revoked = await gen({ max_uses: 5 });
+    await env.core.downloads.revoke(env.project, { token: revoked.token });
+    expect((await req(`/d/${used.token}`, { headers: ip(30) })).status).toBe(200);
+    // Far past the limit: an exhausted and a revoked link clicked again and again (one office NAT).
+    for (let i = 0; i < 15; i++) {
+      expect((await req(`/d/${used.token}`, { headers: ip(30) })).status).toBe(403);
+      expect((await req(`/d/${revoked.token}`, { headers: ip(30) })).status).toBe(403);
+    }
+    const fresh = await gen({ max_uses: 1 });
+    expect((await req(`/d/${fresh.token}`, { headers: ip(30) })).status).toBe(200);
+    expect((await req('/d/spd_stillfine', { headers: ip(30) })).status).toBe(404);
+  });
+
+  it('a link whose file is missing takes no use and works again once the file is back', async () => {
+    const pdf = Buffer.from((await env.core.assets.get(env.project, 'files/ebook.pdf')).content, 'base64');
+    const g = await gen({ max_uses: 1 });
+    await env.core.assets.delete(env.project, 'files/ebook.pdf');
+    try {
+      const r = await req(`/d/${g.token}`, { headers: ip(40) });
+      expect(r.status).toBe(404);
+      expect(await r.text()).toContain('Nothing was used up');
+      expect(await uses(g.token_id)).toBe(0);
+      const v = await call(client, 'file-downloads_verify_token', { token: g.token });
+      expect(v.ok).toBe(false);
+      expect(v.error).toMatchObject({ type: 'NOT_FOUND', token_id: g.token_id });
+      expect(v.error.message).toContain('no use was taken');
+      expect(await uses(g.token_id)).toBe(0);
+      const events = await env.core.db.kysely.selectFrom('download_events').select('outcome').where('token_id', '=', g.token_id).execute();
+      expect(events.map((e) => e.outcome)).toEqual(['NOT_FOUND', 'NOT_FOUND']);
+    } finally {
+      await env.core.assets.upload(env.project, { slug: 'files/ebook.pdf', content: pdf.toString('base64'), private: true });
+    }
+    const r = await req(`/d/${g.token}`, { headers: ip(40) });
+    expect(r.status).toBe(200);
+    expect(await uses(g.token_id)).toBe(1);
   });
 });
 

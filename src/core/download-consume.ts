@@ -7,7 +7,7 @@ import type { Clock } from './clock.js';
 import type { DownloadQueries } from './download-queries.js';
 import { attemptEvent, useSteps, type AttemptInfo, type AttemptRecorder } from './download-record.js';
 import { classifyToken } from './download-state.js';
-import { tokenError } from './download-token-errors.js';
+import { fileMissing, tokenError } from './download-token-errors.js';
 import type { SitepubError } from './errors.js';
 import { isWellFormedToken, sha256Hex, tokenHash } from './ids.js';
 
@@ -141,6 +141,11 @@ export class DownloadConsumer {
     return taken;
   }
 
+  private async fileExists(row: DownloadTokenTable): Promise<boolean> {
+    const hit = await this.db.selectFrom('assets').select('id').where('project_id', '=', row.project_id).where('slug', '=', row.asset_slug).executeTakeFirst();
+    return hit !== undefined;
+  }
+
   /** Why nothing was consumed; or, for a usable token that wants confirmation, the grant to confirm. */
   private async refusal(hash: string, visitor: string | null, projectId: string | undefined, nowIso: string): Promise<{ error: SitepubError; row?: DownloadTokenTable } | Grant> {
     let q = this.db.selectFrom('download_tokens').selectAll().where('token_hash', '=', hash);
@@ -148,10 +153,11 @@ export class DownloadConsumer {
     const row = await q.executeTakeFirst();
     if (!row) return { error: tokenError('TOKEN_INVALID') };
     const reason = classifyToken(row, visitor, nowIso);
-    if (!reason && row.confirm === 1) {
-      return { ...grantOf(row), confirmation_required: true };
-    }
-    // No reason left means a concurrent request took the last use between the UPDATE and this read.
-    return { error: tokenError(reason ?? 'TOKEN_EXHAUSTED', row), row };
+    if (reason) return { error: tokenError(reason, row), row };
+    // A usable token: its file is missing (the UPDATE takes a use only while it exists), it asks
+    // for confirmation, or a concurrent request took the last use between the UPDATE and this read.
+    if (!(await this.fileExists(row))) return { error: fileMissing(row), row };
+    if (row.confirm === 1) return { ...grantOf(row), confirmation_required: true };
+    return { error: tokenError('TOKEN_EXHAUSTED', row), row };
   }
 }

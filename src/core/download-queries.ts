@@ -50,7 +50,9 @@ export class DownloadQueries {
         .where('revoked_at', 'is', null)
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)]))
         .where((eb) => eb.or([eb('max_uses', '=', 0), eb('use_count', '<', eb.ref('max_uses'))]))
-        .where((eb) => (visitor ? eb.or([eb('visitor_id', 'is', null), eb('visitor_id', '=', p.visitor)]) : eb('visitor_id', 'is', null)));
+        .where((eb) => (visitor ? eb.or([eb('visitor_id', 'is', null), eb('visitor_id', '=', p.visitor)]) : eb('visitor_id', 'is', null)))
+        // Nothing lost: a use is taken only while its file exists, in the same statement.
+        .where((eb) => fileExists(eb));
       if (project) q = q.where('project_id', '=', p.project);
       if (direct) q = q.where('confirm', '=', 0);
       return plain ? q : q.returningAll();
@@ -143,6 +145,17 @@ export function tokenBucket(t: { project_id: string; created_at: string; expires
  */
 function grantOpen(eb: ExpressionBuilder<Database, 'download_tokens'>, p: Record<'fp' | 'now', string>): Expression<SqlBool> {
   return eb.and([eb('grant_fp', '=', p.fp), eb('grant_until', '>', p.now), eb('grant_left', '>', 0), eb('revoked_at', 'is', null), eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)])]);
+}
+
+/** The token's file exists (its asset row; the asset's blob goes only with its last asset). */
+function fileExists(eb: ExpressionBuilder<Database, 'download_tokens'>): Expression<SqlBool> {
+  return eb.exists(
+    eb
+      .selectFrom('assets')
+      .select('assets.id')
+      .whereRef('assets.project_id', '=', 'download_tokens.project_id')
+      .whereRef('assets.slug', '=', 'download_tokens.asset_slug'),
+  );
 }
 
 /** A template placeholder standing where the query takes a number. */

@@ -22,3 +22,15 @@ export function tokenError(type: TokenErrorType, token?: Pick<DownloadTokenTable
     ...(token?.expiration_redirect_url ? { redirect_url: token.expiration_redirect_url } : {}),
   });
 }
+
+/**
+ * The link is fine but its file is gone (deleted, or not uploaded yet): nothing was consumed, and
+ * the same link works again once a file is uploaded at the same asset_url.
+ */
+export function fileMissing(token: Pick<DownloadTokenTable, 'id' | 'asset_slug'>): SitepubError {
+  return new SitepubError(
+    'NOT_FOUND',
+    `The file behind this link (/${token.asset_slug}) does not exist now, so no use was taken. Upload it again at the same asset_url with assets_upload and the same link works again.`,
+    { token_id: token.id, field: 'asset_url' },
+  );
+}

@@ -18,7 +18,7 @@ const REASON_TEXT: Partial<Record<ErrorType, string>> = {
   TOKEN_EXPIRED: 'This download link has expired.',
   TOKEN_EXHAUSTED: 'This download link has been used the maximum number of times.',
   TOKEN_WRONG_VISITOR: 'This download link belongs to another customer.',
-  NOT_FOUND: 'The file behind this link is no longer available.',
+  NOT_FOUND: 'The file behind this link is not available right now. Nothing was used up: try again later, or ask the seller.',
 };
 
 const humanReason = (type: ErrorType): string => REASON_TEXT[type] ?? 'This download link cannot be used.';

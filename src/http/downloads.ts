@@ -75,21 +75,29 @@ export async function downloadReply(deps: AppDeps, r: DownloadRequest): Promise<
   const limiter = core.limiter;
   const ua = r.header('user-agent') ?? null;
   const attempt = { ip: r.ip, visitorId: r.visitorId || null, userAgent: ua };
-  const rlKey = `link:${r.ip ?? 'unknown'}`;
-  const countFailure = async (e: unknown): Promise<void> => {
-    if (e instanceof SitepubError && e.type.startsWith('TOKEN_')) {
-      const wait = await limiter.fail(rlKey);
-      if (wait > 0) {
-        deps.logger.warn({ ip: r.ip, wait }, 'download link rate limit reached');
-        throw new SitepubError('RATE_LIMITED', 'Too many failed attempts', { retry_after: wait });
-      }
+  const rlKey = guessKey(r.ip);
+  // Only guesses count against an address: a token that is malformed or matches nothing. Real
+  // tokens refused for an honest reason (expired, used up, revoked, wrong visitor, file missing)
+  // never do, and a real token works from a blocked address: a blocked address gets 429 only in
+  // place of "no such link".
+  const countGuess = async (e: unknown): Promise<void> => {
+    if (!(e instanceof SitepubError) || e.type !== 'TOKEN_INVALID') return;
+    const blocked = limiter.blockedFor(rlKey);
+    const wait = blocked > 0 ? blocked : await limiter.fail(rlKey);
+    if (wait > 0) {
+      if (blocked === 0) deps.logger.warn({ ip: r.ip, wait }, 'download link guessing: address blocked');
+      throw new SitepubError('RATE_LIMITED', 'Too many failed attempts', { retry_after: wait });
     }
   };
   try {
-    const wait = limiter.blockedFor(rlKey);
-    if (wait > 0) throw new SitepubError('RATE_LIMITED', 'Too many failed attempts', { retry_after: wait });
     if (r.method === 'HEAD' || (r.method === 'GET' && isPreview(r))) {
-      const g = await downloads.peek(r.token, attempt);
+      let g: Grant;
+      try {
+        g = await downloads.peek(r.token, attempt);
+      } catch (e) {
+        await countGuess(e);
+        throw e;
+      }
       await downloads.recordLook(g.token, r.method === 'HEAD' ? 'head' : 'preview', attempt);
       if (r.method === 'HEAD') return fileReply(g, await assetOf(deps, g), 'full', true);
       return previewPage();
@@ -112,7 +120,7 @@ export async function downloadReply(deps: AppDeps, r: DownloadRequest): Promise<
       try {
         grant = await downloads.consume(r.token, attempt, { grantFp: fp, direct: r.method === 'GET' });
       } catch (e) {
-        await countFailure(e);
+        await countGuess(e);
         throw e;
       }
       if (grant.confirmation_required) return confirmationPage(grant, attempt.visitorId);
@@ -128,6 +136,9 @@ export async function downloadReply(deps: AppDeps, r: DownloadRequest): Promise<
     return refusalPage(e, r.method);
   }
 }
+
+/** The failure counter of download-link guesses from one address. */
+const guessKey = (ip: string | null): string => `link:${ip ?? 'unknown'}`;
 
 /** Response headers of one file under one filename, built once (a download link is used again and again). */
 const headerCache = new LRUCache<string, Readonly<Record<string, string>>>({ max: 1000 });
@@ -166,11 +177,10 @@ function fileReply(g: Grant, asset: Asset, slice: Slice, headOnly: boolean): Rep
 
 /**
  * Whether a POST's body is worth reading: the token is well formed, known and usable (the visitor
- * aside: the form carries it), and the address is not blocked for guessing. Otherwise the request
- * is answered without its body, by downloadReply, which refuses it and counts the failure.
+ * aside: the form carries it). Otherwise the request is answered without its body, by
+ * downloadReply, which refuses it (and counts it against the address if it was a guess).
  */
 async function formWorthReading(deps: AppDeps, r: DownloadRequest): Promise<boolean> {
-  if (deps.core.limiter.blockedFor(`link:${r.ip ?? 'unknown'}`) > 0) return false;
   try {
     await deps.core.downloads.peek(r.token, {}, { anyVisitor: true });
     return true;
