@@ -14,7 +14,7 @@ export const assetInfo = z.object({
   updated_at: isoTime,
 });
 
-export const assetUploadItem = z.object({
+export const assetUploadItem = z.strictObject({
   slug: assetSlug,
   content: z.string().optional().describe('File bytes, base64 (a data: URL prefix is accepted). Best for small binary files.'),
   content_text: z.string().optional().describe('File content as text, for text files: svg, css, js, json, txt, xml, html. No base64 needed.'),
@@ -24,19 +24,19 @@ export const assetUploadItem = z.object({
   private: z.boolean().optional().describe('Keep the file off the public site; it can then only be fetched through download links (file-downloads_generate_token).'),
 });
 
-export const assetsListInput = z.object({ project_id: projectId, limit: limit(100, 1000), offset });
+export const assetsListInput = z.strictObject({ project_id: projectId, limit: limit(100, 1000), offset });
 export const assetsListOutput = z.object({ assets: z.array(assetInfo), total: z.number().int() });
 
-export const assetsGetInput = z.object({ project_id: projectId, slug: assetSlug });
+export const assetsGetInput = z.strictObject({ project_id: projectId, slug: assetSlug });
 export const assetsGetOutput = assetInfo.extend({ content: z.string().describe('File bytes, base64') });
 
 export const assetsUploadInput = assetUploadItem.extend({ project_id: projectId });
 export const assetsUploadOutput = assetInfo;
 
-export const assetsDeleteInput = z.object({ project_id: projectId, slug: assetSlug });
+export const assetsDeleteInput = z.strictObject({ project_id: projectId, slug: assetSlug });
 export const assetsDeleteOutput = z.object({ slug: z.string(), deleted: z.literal(true) });
 
-export const assetsBulkUploadInput = z.object({
+export const assetsBulkUploadInput = z.strictObject({
   project_id: projectId,
   assets: z.array(assetUploadItem).min(1).max(100).describe('Assets to upload (at most 100). All are stored, or none.'),
 });

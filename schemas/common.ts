@@ -69,6 +69,63 @@ export function boundedJsonObject(maxBytes: number) {
   });
 }
 
+/**
+ * The JSON Schema clients are shown for a schema that accepts more than it advertises (a legacy
+ * form kept for REST callers). tools/json-schema.ts advertises the registered schema instead.
+ */
+export const ADVERTISED = new WeakMap<z.ZodType, z.ZodType>();
+export function advertiseAs<T extends z.ZodType>(accepted: T, shown: z.ZodType): T {
+  ADVERTISED.set(accepted, shown);
+  return accepted;
+}
+
+/**
+ * A free-form object argument (page meta, page SEO) shown to clients with its known keys only, as
+ * a closed object of short strings (what every model's function-calling dialect accepts). Other
+ * keys are still accepted, as they were before the keys were declared: bounded in depth and size.
+ */
+export function knownKeysObject(maxBytes: number, keys: Record<string, z.ZodString>) {
+  const optional = Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, v.optional()]));
+  return advertiseAs(boundedJsonObject(maxBytes), z.strictObject(optional));
+}
+
+/** Pairs a key/value list may hold. */
+const MAX_METADATA_ENTRIES = 50;
+
+/**
+ * Key/value data kept with a record (download tokens' metadata): shown to clients as a bounded list
+ * of {key, value} string pairs; stored and returned as a JSON object. The object form
+ * ({"order_id": "1042"}) is still accepted on input, as before.
+ */
+export function keyValueList(maxBytes: number) {
+  const pair = z.strictObject({
+    key: z.string().min(1).max(100).describe('Name, e.g. "order_id"'),
+    value: z.string().max(1000).describe('Value, e.g. "1042"'),
+  });
+  const list = z.array(pair).max(MAX_METADATA_ENTRIES);
+  const legacy = boundedJsonObject(maxBytes);
+  const accepted = z.unknown().transform((v, ctx): Record<string, unknown> => {
+    const report = (issues: z.core.$ZodIssue[]): never => {
+      for (const i of issues) ctx.addIssue({ code: 'custom', message: i.message, path: i.path as PropertyKey[] } as never);
+      return z.NEVER as never;
+    };
+    if (!Array.isArray(v)) {
+      const r = legacy.safeParse(v);
+      return r.success ? r.data : report(r.error.issues);
+    }
+    const r = list.safeParse(v);
+    if (!r.success) return report(r.error.issues);
+    const out: Record<string, unknown> = {};
+    for (const [i, { key, value }] of r.data.entries()) {
+      if (Object.hasOwn(out, key)) return report([{ code: 'custom', message: `key "${key}" appears twice; give each key once`, path: [i, 'key'], input: v } as never]);
+      out[key] = value;
+    }
+    const problem = jsonObjectProblem(out, maxBytes);
+    return problem ? report([{ code: 'custom', message: problem, path: [], input: v } as never]) : out;
+  });
+  return advertiseAs(accepted, list);
+}
+
 export const isoTime = z.string().describe('ISO-8601 UTC timestamp');
 
 /** The error object of every failed call: REST `error`, and the text of an MCP isError result. */

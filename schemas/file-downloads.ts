@@ -1,12 +1,12 @@
 import * as z from 'zod';
-import { boundedJsonObject, isoTime, jsonObject, projectId } from './common.js';
+import { isoTime, jsonObject, keyValueList, projectId } from './common.js';
 
 /** Bytes of JSON a token's metadata may take (the core enforces the same bound). */
 export const MAX_TOKEN_METADATA_BYTES = 4096;
 
 const status = z.enum(['active', 'expired', 'exhausted', 'revoked']);
 
-export const generateTokenInput = z.object({
+export const generateTokenInput = z.strictObject({
   project_id: projectId,
   asset_url: z.string().min(1).max(2048).describe('The file to protect: its path ("/files/ebook.pdf") or its site URL. Must be an asset of this project; upload it with private: true first.'),
   filename: z.string().max(255).optional().describe('Name the buyer\'s browser saves the file as. Default: the asset\'s file name.'),
@@ -14,7 +14,7 @@ export const generateTokenInput = z.object({
   expires_in_minutes: z.number().int().min(0).max(5256000).optional().describe('Minutes until the link expires; overrides expires_in_hours. 0 = never.'),
   max_uses: z.number().int().min(0).max(1_000_000).optional().describe('How many downloads the link allows (default 1). 0 = unlimited.'),
   visitor_id: z.string().min(1).max(200).optional().describe('Bind the link to one visitor id; only requests carrying that id can use it.'),
-  metadata: boundedJsonObject(MAX_TOKEN_METADATA_BYTES).optional().describe('Your data kept with the token, e.g. {"order_id": "1042"} (max 4 KB).'),
+  metadata: keyValueList(MAX_TOKEN_METADATA_BYTES).optional().describe('Your data kept with the token, as key/value pairs, e.g. [{"key": "order_id", "value": "1042"}] (at most 50, 4 KB in all). Returned as an object: {"order_id": "1042"}.'),
   content_disposition: z.enum(['attachment', 'inline']).optional().describe('"attachment" (default) downloads; "inline" opens in the browser (PDF, images). HTML, SVG, XML, JavaScript and JSON files are always served as attachment, whatever you ask: the answer says which applies.'),
   expiration_redirect_url: z.string().max(2048).optional().describe('http(s) URL to send the buyer to when the link is expired, used up or revoked.'),
   require_confirmation: z.boolean().optional().describe('Show a small page with a Download button first, so mail scanners and link previews cannot use up the link. Recommended for emailed one-time links.'),
@@ -36,7 +36,7 @@ export const generateTokenOutput = z.object({
   created_at: isoTime,
 });
 
-export const verifyTokenInput = z.object({
+export const verifyTokenInput = z.strictObject({
   project_id: projectId,
   token: z.string().min(1).max(200).describe('The download token (the part after /d/ in download_url).'),
   visitor_id: z.string().max(200).optional().describe('Visitor id of the requester, for visitor-bound tokens.'),
@@ -53,7 +53,7 @@ export const verifyTokenOutput = z.object({
   download_url: z.string(),
 });
 
-export const listDownloadsInput = z.object({
+export const listDownloadsInput = z.strictObject({
   project_id: projectId,
   status: z.enum(['active', 'expired', 'exhausted', 'revoked', 'all']).optional().describe('Filter by status (default "all").'),
   asset_url: z.string().max(2048).optional().describe('Only tokens for this asset (path or site URL).'),
@@ -85,14 +85,14 @@ export const listDownloadsOutput = z.object({
   offset: z.number().int(),
 });
 
-export const revokeTokenInput = z.object({
+export const revokeTokenInput = z.strictObject({
   project_id: projectId,
   token: z.string().max(200).optional().describe('The token to revoke (one of token or token_id).'),
   token_id: z.string().max(64).optional().describe('The token id from generate_token or list_downloads.'),
 });
 export const revokeTokenOutput = z.object({ token_id: z.string(), revoked: z.literal(true), revoked_at: isoTime });
 
-export const getStatsInput = z.object({
+export const getStatsInput = z.strictObject({
   project_id: projectId,
   days: z.number().int().min(1).max(3650).optional().describe('Days to look back, today included (default 30).'),
 });

@@ -1,11 +1,27 @@
 import * as z from 'zod';
-import { boundedJsonObject, isoTime, jsonObject, limit, offset, pageSlug, projectId } from './common.js';
+import { isoTime, jsonObject, knownKeysObject, limit, offset, pageSlug, projectId } from './common.js';
 
 /** Bytes of JSON each of meta and seo may take. */
 export const MAX_PAGE_META_BYTES = 65_536;
 
-const meta = boundedJsonObject(MAX_PAGE_META_BYTES).optional().describe('Page metadata, e.g. {"title": "About us", "language": "en"}. `title` is shown in pages_list.');
-const seo = boundedJsonObject(MAX_PAGE_META_BYTES).optional().describe('SEO settings, e.g. {"description": "...", "robots": "index, follow"}.');
+const META_KEYS = {
+  title: z.string().describe('Page title, e.g. "About us"; shown in pages_list.'),
+  language: z.string().describe('Language of the page, a BCP 47 tag such as "en" or "nl-NL".'),
+  description: z.string().describe('Short summary of the page for people (SEO text goes in seo.description).'),
+  author: z.string().describe('Author of the page.'),
+};
+const SEO_KEYS = {
+  title: z.string().describe('Title for search results, if different from meta.title.'),
+  description: z.string().describe('Description for search results, about 150 characters.'),
+  keywords: z.string().describe('Comma-separated keywords.'),
+  robots: z.string().describe('Robots directive, e.g. "index, follow" or "noindex".'),
+  canonical: z.string().describe('Canonical URL of the page.'),
+  og_title: z.string().describe('Open Graph title for link previews.'),
+  og_description: z.string().describe('Open Graph description for link previews.'),
+  og_image: z.string().describe('Open Graph image URL or root-relative path, e.g. "/images/cover.png".'),
+};
+const meta = knownKeysObject(MAX_PAGE_META_BYTES, META_KEYS).optional().describe('Page metadata, e.g. {"title": "About us", "language": "en"}. `title` is shown in pages_list.');
+const seo = knownKeysObject(MAX_PAGE_META_BYTES, SEO_KEYS).optional().describe('SEO settings, e.g. {"description": "...", "robots": "index, follow"}.');
 const content = z.string().describe('The full HTML document of the page.');
 
 export const pageSummary = z.object({
@@ -19,10 +35,10 @@ export const pageSummary = z.object({
   url: z.string().describe('Public URL of the page'),
 });
 
-export const pagesListInput = z.object({ project_id: projectId, limit: limit(100, 1000), offset });
+export const pagesListInput = z.strictObject({ project_id: projectId, limit: limit(100, 1000), offset });
 export const pagesListOutput = z.object({ pages: z.array(pageSummary), total: z.number().int() });
 
-export const pagesGetInput = z.object({
+export const pagesGetInput = z.strictObject({
   project_id: projectId,
   slug: pageSlug,
   include_version: z.boolean().optional().describe('Also return version and version_hash. Required before pages_patch.'),
@@ -39,11 +55,11 @@ export const pagesGetOutput = z.object({
   version_hash: z.string().optional(),
 });
 
-export const pageCreateItem = z.object({ slug: pageSlug, content, meta, seo });
+export const pageCreateItem = z.strictObject({ slug: pageSlug, content, meta, seo });
 export const pagesCreateInput = pageCreateItem.extend({ project_id: projectId });
 export const pagesCreateOutput = pageSummary;
 
-export const pagesUpdateInput = z.object({
+export const pagesUpdateInput = z.strictObject({
   project_id: projectId,
   slug: pageSlug,
   content,
@@ -53,12 +69,12 @@ export const pagesUpdateInput = z.object({
 });
 export const pagesUpdateOutput = pageSummary;
 
-const patchOp = z.object({
+const patchOp = z.strictObject({
   operation: z.enum(['replace', 'delete']).describe('"replace" swaps the found text for `replace`; "delete" removes it.'),
   find: z.string().min(1).describe('Exact text to find. Must occur exactly once in the page at that point (whitespace counts).'),
   replace: z.string().optional().describe('Replacement text (required for "replace").'),
 });
-export const pagesPatchInput = z.object({
+export const pagesPatchInput = z.strictObject({
   project_id: projectId,
   slug: pageSlug,
   base_version_hash: z.string().min(1).describe('version_hash from pages_get with include_version=true.'),
@@ -73,10 +89,10 @@ export const pagesPatchOutput = z.object({
   content_preview: z.string().describe('First 500 characters of the new content'),
 });
 
-export const pagesDeleteInput = z.object({ project_id: projectId, slug: pageSlug });
+export const pagesDeleteInput = z.strictObject({ project_id: projectId, slug: pageSlug });
 export const pagesDeleteOutput = z.object({ slug: z.string(), deleted: z.literal(true), versions_deleted: z.number().int() });
 
-export const pagesVersionsInput = z.object({ project_id: projectId, slug: pageSlug });
+export const pagesVersionsInput = z.strictObject({ project_id: projectId, slug: pageSlug });
 export const pagesVersionsOutput = z.object({
   slug: z.string(),
   current_version: z.number().int(),
@@ -92,7 +108,7 @@ export const pagesVersionsOutput = z.object({
   ),
 });
 
-export const pagesRollbackInput = z.object({
+export const pagesRollbackInput = z.strictObject({
   project_id: projectId,
   slug: pageSlug,
   target_version: z.number().int().min(1).optional().describe('Version number to restore (one of target_version or target_version_hash).'),
@@ -105,7 +121,7 @@ export const pagesRollbackOutput = z.object({
   new_version_hash: z.string(),
 });
 
-export const pagesBulkCreateInput = z.object({
+export const pagesBulkCreateInput = z.strictObject({
   project_id: projectId,
   pages: z.array(pageCreateItem).min(1).max(100).describe('Pages to create (at most 100). All are created, or none.'),
 });

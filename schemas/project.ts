@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { NOT_WELL_FORMED, projectId, wellFormedText } from './common.js';
 
-export const projectStatusInput = z.object({ project_id: projectId });
+export const projectStatusInput = z.strictObject({ project_id: projectId });
 export const projectStatusOutput = z.object({
   project_id: z.string(),
   name: z.string(),
@@ -19,7 +19,7 @@ export const projectInfo = z.object({
   url: z.string(),
   created_at: z.string(),
 });
-export const projectCreateInput = z.object({
+export const projectCreateInput = z.strictObject({
   name: z.string().min(1).max(200).refine(wellFormedText, NOT_WELL_FORMED).describe('Display name of the site'),
   subdomain: z.string().min(1).max(63).optional().describe('Subdomain of the site (a-z, 0-9, "-"); default: derived from the name'),
 });

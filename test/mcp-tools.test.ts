@@ -207,6 +207,33 @@ describe.each(DIALECTS)('tools end to end through the SDK client on %s', (dialec
     }
   });
 
+  it('unknown arguments are a VALIDATION_ERROR that names them and says where each value belongs', async () => {
+    const r = await call(client, 'pages_create', { slug: 'x.html', content: '<p>x</p>', title: 'Home', robots: 'noindex', colour: 'red' });
+    expect(r.error).toMatchObject({ code: 422, type: 'VALIDATION_ERROR', field: 'title', unknown_arguments: ['title', 'robots', 'colour'] });
+    expect(r.error.message).toContain('"title": put it in meta.title');
+    expect(r.error.message).toContain('"robots": put it in seo.robots');
+    expect(r.error.message).toMatch(/"colour"[.;]/);
+    expect(r.error.message).toContain('This tool takes: slug, content, meta, seo, project_id');
+    const nested = await call(client, 'pages_bulk_create', { pages: [{ slug: 'y.html', content: 'y', html: '<p>y</p>' }] });
+    expect(nested.error).toMatchObject({ type: 'VALIDATION_ERROR', field: 'pages.0.html' });
+    expect(nested.error.message).toContain('"html": put it in pages.0.content');
+    const patch = await call(client, 'pages_patch', { slug: 'index.html', version_hash: 'abc', patches: [{ operation: 'delete', find: 'x' }] });
+    expect(patch.error.message).toContain('put it in base_version_hash');
+    expect((await call(client, 'pages_get', { slug: 'x.html' })).error.type).toBe('NOT_FOUND');
+  });
+
+  it('metadata is a list of key/value pairs (the object form of REST is still accepted); both read back as an object', async () => {
+    await call(client, 'assets_upload', { slug: 'files/meta.pdf', content: b64(PDF_MIN), private: true });
+    const list = await call<{ metadata: Record<string, unknown> }>(client, 'file-downloads_generate_token', { asset_url: '/files/meta.pdf', metadata: [{ key: 'order_id', value: '1042' }, { key: 'email', value: 'a@b.c' }] });
+    expect(list.data.metadata).toEqual({ order_id: '1042', email: 'a@b.c' });
+    const obj = await call<{ metadata: Record<string, unknown> }>(client, 'file-downloads_generate_token', { asset_url: '/files/meta.pdf', metadata: { order_id: 7 } });
+    expect(obj.data.metadata).toEqual({ order_id: 7 });
+    const dup = await call(client, 'file-downloads_generate_token', { asset_url: '/files/meta.pdf', metadata: [{ key: 'a', value: '1' }, { key: 'a', value: '2' }] });
+    expect(dup.error).toMatchObject({ type: 'VALIDATION_ERROR', field: 'metadata.1.key' });
+    const stray = await call(client, 'file-downloads_generate_token', { asset_url: '/files/meta.pdf', metadata: [{ key: 'a', value: '1', note: 'x' }] });
+    expect(stray.error.type).toBe('VALIDATION_ERROR');
+  });
+
   it('unknown tools are a protocol error, not a crash', async () => {
     await expect(client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toThrow(/Unknown tool/);
   });

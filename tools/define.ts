@@ -64,6 +64,71 @@ export const READ: Annotations = { readOnlyHint: true, destructiveHint: false, i
 export const ADDITIVE: Annotations = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false };
 export const DESTRUCTIVE: Annotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false };
 
+/**
+ * Where a value a model sent under a wrong name belongs. Applied only when the target's first part
+ * is an argument of the same object (so `title` points to meta.title only where there is a meta).
+ */
+const BELONGS: Record<string, string> = {
+  title: 'meta.title',
+  language: 'meta.language',
+  lang: 'meta.language',
+  author: 'meta.author',
+  description: 'seo.description',
+  keywords: 'seo.keywords',
+  robots: 'seo.robots',
+  canonical: 'seo.canonical',
+  og_title: 'seo.og_title',
+  og_description: 'seo.og_description',
+  og_image: 'seo.og_image',
+  html: 'content',
+  body: 'content',
+  text: 'content_text',
+  path: 'slug',
+  page: 'slug',
+  url: 'source_url',
+  file_url: 'source_url',
+  base64: 'content',
+  data: 'content',
+  version_hash: 'base_version_hash',
+  hash: 'base_version_hash',
+  find: 'patches[].find',
+  replace: 'patches[].replace',
+  expires_in: 'expires_in_hours',
+  uses: 'max_uses',
+  order_id: 'metadata',
+  id: 'token_id',
+};
+
+/** The object schema at `path` inside a (strict) object schema, for naming its arguments. */
+function shapeAt(schema: z.ZodType, path: readonly PropertyKey[]): Record<string, z.ZodType> | undefined {
+  type Node = { _zod?: { def?: { type?: string; innerType?: Node; element?: Node; shape?: Record<string, Node> } } };
+  const bare = (n: Node | undefined): Node | undefined => {
+    while (n?._zod?.def?.innerType && ['optional', 'nullable', 'default', 'readonly', 'catch', 'nonoptional'].includes(n._zod.def.type ?? '')) n = n._zod.def.innerType;
+    return n;
+  };
+  let s = bare(schema as Node);
+  for (const k of path) s = bare(typeof k === 'number' ? s?._zod?.def?.element : s?._zod?.def?.shape?.[k as string]);
+  return s?._zod?.def?.shape as Record<string, z.ZodType> | undefined;
+}
+
+/** Arguments the tool does not take, as one message naming each and where its value belongs. */
+function unknownArguments(schema: z.ZodType, error: z.ZodError): { message: string; field: string; names: string[] } | undefined {
+  const issue = error.issues.find((i) => i.code === 'unrecognized_keys') as (z.core.$ZodIssueUnrecognizedKeys & { path: PropertyKey[] }) | undefined;
+  if (!issue) return undefined;
+  const at = issue.path.map(String).join('.');
+  const shape = shapeAt(schema, issue.path) ?? {};
+  const known = Object.keys(shape);
+  const parts = issue.keys.map((k) => {
+    const target = BELONGS[k];
+    const root = target?.split(/[.[]/)[0];
+    const where = target && root !== undefined && known.includes(root) && !known.includes(k) ? `: put it in ${at ? `${at}.` : ''}${target}` : '';
+    return `"${k}"${where}`;
+  });
+  const field = at ? `${at}.${issue.keys[0]}` : issue.keys[0]!;
+  const noun = issue.keys.length === 1 ? 'argument' : 'arguments';
+  return { message: `Unknown ${noun} ${parts.join('; ')}. ${at ? `${at} takes` : 'This tool takes'}: ${known.join(', ')}.`, field, names: issue.keys };
+}
+
 /** One line per problem, "field: what is wrong", for a model to act on. */
 export function zodMessage(e: z.ZodError): string {
   return e.issues.map((i) => `${i.path.length ? i.path.join('.') : '(arguments)'}: ${i.message}`).join('; ');
@@ -103,6 +168,8 @@ function findLoneSurrogate(value: unknown): { field: string; what: string } | un
 export function parseToolInput(def: Pick<ToolDef, 'input'>, args: unknown, prefix = ''): Record<string, unknown> {
   const parsed = def.input.safeParse(args);
   if (!parsed.success) {
+    const unknown = unknownArguments(def.input, parsed.error);
+    if (unknown) throw new SitepubError('VALIDATION_ERROR', `${prefix}${unknown.message}`, { field: unknown.field, unknown_arguments: unknown.names });
     const first = parsed.error.issues[0];
     throw new SitepubError('VALIDATION_ERROR', `${prefix}${zodMessage(parsed.error)}`, first && first.path.length > 0 ? { field: first.path.join('.') } : {});
   }
