@@ -23,6 +23,8 @@ interface Target {
   transport: Transport;
   tool: string;
   args: Record<string, unknown>;
+  /** Untimed work before each timed call (the agent's pattern: the page changed since its last read). */
+  before?: (client: Client, i: number) => Promise<unknown>;
 }
 
 /**
@@ -42,6 +44,7 @@ async function latencies(targets: Target[], calls: number, blocks = 6): Promise<
   for (let b = 0; b < blocks; b++) {
     for (const [i, t] of targets.entries()) {
       for (let k = 0; k < per; k++) {
+        await t.before?.(clients[i]!, b * per + k);
         const s = performance.now();
         const r = await clients[i]!.callTool({ name: t.tool, arguments: t.args });
         samples[i]!.push(performance.now() - s);
@@ -81,17 +84,25 @@ export async function benchMcp(opts: { calls: number; startups: number }): Promi
     const setup = new Client({ name: 'bench', version: '1' });
     await setup.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--data', data], env: cleanEnv(), stderr: 'ignore' }));
     await setup.callTool({ name: 'pages_create', arguments: { slug: 'bench.html', content: page.toString() } });
+    await setup.callTool({ name: 'pages_create', arguments: { slug: 'same.html', content: page.toString() } });
     await setup.close();
     // The echo answers with the same 10 KB of text pages_get returns, so both move the same payload back.
     const text = page.toString();
-    const [sStdio = NaN, eStdio = NaN] = await latencies(
+    // Two patterns: the same unchanged page read again and again, and the agent's real one, a page
+    // that changed since the last read (an untimed pages_update before each timed pages_get).
+    const changed = (c: Client, i: number) => c.callTool({ name: 'pages_update', arguments: { slug: 'bench.html', content: `${text}<!-- ${i} -->` } });
+    const stdio = (): Transport => new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--data', data], env: cleanEnv(), stderr: 'ignore' });
+    const echoStdio = (): Transport => new StdioClientTransport({ command: process.execPath, args: [ECHO], env: cleanEnv(), stderr: 'ignore' });
+    const [sChanged = NaN, sSame = NaN, eStdio = NaN] = await latencies(
       [
-        { transport: new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--data', data], env: cleanEnv(), stderr: 'ignore' }), tool: 'pages_get', args: { slug: 'bench.html' } },
-        { transport: new StdioClientTransport({ command: process.execPath, args: [ECHO], env: cleanEnv(), stderr: 'ignore' }), tool: 'echo', args: { text } },
+        { transport: stdio(), tool: 'pages_get', args: { slug: 'bench.html' }, before: changed },
+        { transport: stdio(), tool: 'pages_get', args: { slug: 'same.html' } },
+        { transport: echoStdio(), tool: 'echo', args: { text } },
       ],
       opts.calls,
     );
-    rows.push(row('MCP pages_get p50 over stdio', sStdio, eStdio, 1.2));
+    rows.push(row('MCP pages_get p50 over stdio, page changed since the last read', sChanged, eStdio, 1.2));
+    rows.push(row('MCP pages_get p50 over stdio, same unchanged page', sSame, eStdio, 1.2));
 
     // Streamable HTTP
     const sp = await startUntil(process.execPath, [CLI, 'serve', '--port', '0', '--data', data], /listening on http:\/\/127\.0\.0\.1:(\d+)/, cleanEnv());
@@ -101,14 +112,17 @@ export async function benchMcp(opts: { calls: number; startups: number }): Promi
     const token = tokenOut.match[1]!;
     const echoPort = await freePort('127.0.0.1');
     const echo = await startUntil(process.execPath, [ECHO, String(echoPort)], /ready/, cleanEnv());
-    const [sHttp = NaN, eHttp = NaN] = await latencies(
+    const http = (): Transport => new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${sp.match[1]}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+    const [hChanged = NaN, hSame = NaN, eHttp = NaN] = await latencies(
       [
-        { transport: new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${sp.match[1]}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }), tool: 'pages_get', args: { slug: 'bench.html' } },
+        { transport: http(), tool: 'pages_get', args: { slug: 'bench.html' }, before: changed },
+        { transport: http(), tool: 'pages_get', args: { slug: 'same.html' } },
         { transport: new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${echoPort}/mcp`)), tool: 'echo', args: { text } },
       ],
       opts.calls,
     );
-    rows.push(row('MCP pages_get p50 over Streamable HTTP', sHttp, eHttp, 1.2));
+    rows.push(row('MCP pages_get p50 over Streamable HTTP, page changed since the last read', hChanged, eHttp, 1.2));
+    rows.push(row('MCP pages_get p50 over Streamable HTTP, same unchanged page', hSame, eHttp, 1.2));
     sp.proc.kill();
     echo.proc.kill();
 
