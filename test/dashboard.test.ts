@@ -1,0 +1,298 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeApp, makeEnv, PNG_1PX, PDF_MIN, type TestEnv } from './helpers.js';
+
+/**
+ * The owner's dashboard through app.request (docs/dashboard.md): every route needs the signed-in
+ * owner and a project the owner manages, every form its CSRF token, user text is escaped
+ * everywhere, user HTML is only ever framed sandboxed, and each action leaves the data the
+ * equivalent tool call leaves.
+ */
+
+type Req = ReturnType<typeof makeApp>;
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+const hiddenValue = (html: string, name: string): string => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? '';
+
+/** Signs in through a one-time link, as the first start's printed link does; returns the session cookie and the CSRF token. */
+async function signIn(env: TestEnv, req: Req, email = 'owner@example.com'): Promise<{ cookie: string; csrf: string }> {
+  if (!(await env.core.owners.findByEmail(email))) await env.core.owners.create({ email });
+  const link = await env.core.owners.loginLink(email);
+  const r = await req(new URL(link.url).pathname);
+  expect(r.status).toBe(302);
+  const set = r.headers.getSetCookie().find((l) => l.startsWith('sitepub_session='))!;
+  const cookie = set.split(';')[0]!;
+  const home = await (await req('/', { headers: { cookie } })).text();
+  return { cookie, csrf: hiddenValue(home, 'csrf') };
+}
+
+describe('owner dashboard (app.request)', () => {
+  let env: TestEnv;
+  let req: Req;
+  let cookie: string;
+  let csrf: string;
+  let pid: string;
+  const get = (path: string) => req(path, { headers: { cookie } });
+  const post = (path: string, fields: Record<string, string>, withCsrf = true) =>
+    req(path, { method: 'POST', headers: { cookie, ...FORM }, body: new URLSearchParams(withCsrf ? { csrf, ...fields } : fields) });
+
+  beforeAll(async () => {
+    env = await makeEnv();
+    req = makeApp(env);
+    ({ cookie, csrf } = await signIn(env, req));
+    pid = env.project.id;
+  });
+  afterAll(() => env.close());
+
+  it('signed out: pages go to sign-in and come back; forms are refused; nothing leaks', async () => {
+    const r = await req(`/dashboard/p/${pid}/pages?q=a`);
+    expect(r.status).toBe(302);
+    expect(r.headers.get('location')).toBe(`/login?next=${encodeURIComponent(`/dashboard/p/${pid}/pages?q=a`)}`);
+    const p = await req(`/dashboard/p/${pid}/tokens`, { method: 'POST', headers: FORM, body: new URLSearchParams({ scope: 'write' }) });
+    expect(p.status).toBe(401);
+    expect(await env.core.projects.listTokens(pid)).toHaveLength(0);
+    // The static files need no session (they hold no secret).
+    const css = await req('/dashboard/static/dashboard.css');
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toContain('text/css');
+  });
+
+  it('the home lists projects with site and status; the pages carry the dashboard CSP and no inline script', async () => {
+    const r = await get('/');
+    expect(r.status).toBe(200);
+    const html = await r.text();
+    expect(html).toContain(`/dashboard/p/${pid}`);
+    expect(html).toContain(`${env.project.url}/`);
+    expect(html).toContain('status-empty');
+    const csp = r.headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain('frame-src \'self\' http://*.localhost:8787');
+    expect(csp).not.toContain('unsafe-inline');
+    expect(r.headers.get('x-frame-options')).toBe('DENY');
+    // Every script is a file from the platform: no inline code, no handler attributes.
+    for (const tag of html.match(/<script[^>]*>/g) ?? []) expect(tag).toMatch(/src="\/dashboard\/static\/dashboard\.js\?v=/);
+    expect(html).not.toMatch(/\son[a-z]+=/i);
+    expect(html).toContain('<main id="main"');
+    expect(html).toContain('href="#main"');
+  });
+
+  it('creates a project only with the CSRF token; unknown projects are 404', async () => {
+    expect((await post('/dashboard/projects', { name: 'Shop' }, false)).status).toBe(403);
+    expect((await post('/dashboard/projects', { name: 'Shop', csrf: 'wrong' }, false)).status).toBe(403);
+    expect((await env.core.projects.list()).map((p) => p.name)).not.toContain('Shop');
+    const r = await post('/dashboard/projects', { name: 'Shop', subdomain: 'shop' });
+    expect(r.status).toBe(303);
+    const made = (await env.core.projects.list()).find((p) => p.subdomain === 'shop')!;
+    expect(r.headers.get('location')).toBe(`/dashboard/p/${made.id}?created=1`);
+    const taken = await post('/dashboard/projects', { name: 'Shop again', subdomain: 'shop' });
+    expect(taken.status).toBe(409);
+    expect(await taken.text()).toContain('is taken');
+    expect((await get('/dashboard/p/prj_nope')).status).toBe(404);
+    expect((await get('/dashboard/p/prj_nope/pages')).status).toBe(404);
+    expect((await post('/dashboard/p/prj_nope/tokens', { scope: 'write' })).status).toBe(404);
+  });
+
+  it('API tokens: created and shown once, revoked with CSRF; another project cannot revoke them', async () => {
+    const r = await post(`/dashboard/p/${pid}/tokens`, { scope: 'read' });
+    expect(r.status).toBe(200);
+    const html = await r.text();
+    const token = /(spp_[A-Za-z0-9_-]+)/.exec(html)![1]!;
+    const actor = await env.core.projects.authenticate(token);
+    expect(actor).toMatchObject({ projectId: pid, scope: 'read' });
+    const overview = await (await get(`/dashboard/p/${pid}`)).text();
+    expect(overview).not.toContain(token);
+    const [t] = await env.core.projects.listTokens(pid);
+    expect(overview).toContain(t!.token_prefix);
+    const other = (await env.core.projects.list()).find((p) => p.subdomain === 'shop')!;
+    expect((await post(`/dashboard/p/${other.id}/tokens/revoke`, { token_id: t!.token_id })).status).toBe(404);
+    expect((await post(`/dashboard/p/${pid}/tokens/revoke`, { token_id: t!.token_id }, false)).status).toBe(403);
+    await env.core.projects.authenticate(token);
+    const ok = await post(`/dashboard/p/${pid}/tokens/revoke`, { token_id: t!.token_id });
+    expect(ok.status).toBe(303);
+    await expect(env.core.projects.authenticate(token)).rejects.toThrow(/revoked/);
+  });
+
+  it('escapes user text everywhere: project names, page titles, slugs, alt text, visitor ids, user agents', async () => {
+    const evil = '<script>alert(1)</script><img src=x onerror=alert(2)>';
+    const p = await env.core.projects.create({ name: evil, subdomain: 'evil' });
+    await env.core.pages.create(p, { slug: 'x.html', content: `<p>${evil}</p>`, meta: { title: evil } });
+    await env.core.assets.upload(p, { slug: 'a.png', content: PNG_1PX.toString('base64'), alt: evil });
+    const link = await env.core.downloads.generate(p, { asset_url: '/a.png', visitor_id: evil });
+    await env.core.downloads.record(p.id, link.token_id, 'a.png', 'TOKEN_EXPIRED', { ip: '203.0.113.7', userAgent: evil, visitorId: evil });
+    const paths = ['/', `/dashboard/p/${p.id}`, `/dashboard/p/${p.id}/pages`, `/dashboard/p/${p.id}/page?slug=x.html`, `/dashboard/p/${p.id}/page/version?slug=x.html&v=1`, `/dashboard/p/${p.id}/assets`, `/dashboard/p/${p.id}/downloads`, `/dashboard/p/${p.id}/stats`, `/dashboard/p/${p.id}/asset/delete?slug=a.png`];
+    for (const path of paths) {
+      const r = await get(path);
+      expect(r.status, path).toBe(200);
+      const html = await r.text();
+      expect(html, path).not.toContain('<script>alert');
+      expect(html, path).not.toContain('<img src=x');
+      expect(html, path).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    }
+  });
+
+  it('pages: search by path and title; LIKE wildcards are literal', async () => {
+    const p = env.project;
+    await env.core.pages.create(p, { slug: 'index.html', content: '<h1>Home</h1>', meta: { title: 'Welcome home' } });
+    await env.core.pages.create(p, { slug: 'about.html', content: '<h1>About</h1>', meta: { title: 'About us' } });
+    await env.core.pages.create(p, { slug: 'blog/sale.html', content: '<p>x</p>', meta: { title: 'Save 100%_now' } });
+    const all = await (await get(`/dashboard/p/${pid}/pages`)).text();
+    expect(all).toContain('3 pages');
+    const home = await (await get(`/dashboard/p/${pid}/pages?q=WELCOME`)).text();
+    expect(home).toContain('1 page matching');
+    expect(home).toContain('index.html');
+    expect(home).not.toContain('about.html');
+    expect(await (await get(`/dashboard/p/${pid}/pages?q=${encodeURIComponent('0%_N')}`)).text()).toContain('blog/sale.html');
+    expect(await (await get(`/dashboard/p/${pid}/pages?q=${encodeURIComponent('t_us')}`)).text()).toContain('0 pages');
+  });
+
+  it('a page: live preview sandboxed on the site origin, history with who/size/time, old versions, diff, one-click rollback as the tool', async () => {
+    const p = env.project;
+    await env.core.pages.update(p, { slug: 'about.html', content: '<h1>About</h1>\n<p>We bake bread.</p>\n' });
+    const cur = await env.core.pages.get(p, 'about.html', true);
+    await env.core.pages.patch(p, { slug: 'about.html', base_version_hash: cur.version_hash!, patches: [{ operation: 'replace', find: 'bread', replace: 'cakes' }], patch_summary: 'bread to cakes' });
+
+    const r = await get(`/dashboard/p/${pid}/page?slug=about.html`);
+    const html = await r.text();
+    const frame = /<iframe[^>]*class="preview"[^>]*>/.exec(html)![0];
+    expect(frame).toContain(`src="${p.url}/about.html"`);
+    expect(frame).toContain('sandbox="allow-scripts"');
+    expect(frame).not.toContain('allow-same-origin');
+    expect(html).toContain('edited (patch)');
+    expect(html).toContain('bread to cakes');
+    expect(html).toContain('replaced (update)');
+    expect(html).toMatch(/v3<\/a> <span class="status status-active">live/);
+
+    // An old version: its source escaped, its preview a sandboxed frame of a sandbox-CSP route.
+    const v2 = await (await get(`/dashboard/p/${pid}/page/version?slug=about.html&v=2`)).text();
+    expect(v2).toContain('&lt;p&gt;We bake bread.&lt;/p&gt;');
+    const v2frame = /<iframe[^>]*class="preview"[^>]*>/.exec(v2)![0];
+    expect(v2frame).toContain('sandbox=""');
+    const render = await get(`/dashboard/p/${pid}/page/render?slug=about.html&v=2`);
+    expect(render.status).toBe(200);
+    const csp = render.headers.get('content-security-policy')!;
+    expect(csp.split(';')[0]).toBe('sandbox');
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'self'");
+    expect(csp).not.toContain('script-src');
+    expect(render.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(await render.text()).toBe(`<base href="${p.url}/about.html"><h1>About</h1>\n<p>We bake bread.</p>\n`);
+
+    // A colored line diff of any two versions.
+    const diff = await (await get(`/dashboard/p/${pid}/page/diff?slug=about.html&from=2&to=3`)).text();
+    expect(diff).toContain('<strong>1</strong> line added, <strong>1</strong> removed');
+    expect(diff).toMatch(/<tr class="del">.*We bake bread\./);
+    expect(diff).toMatch(/<tr class="add">.*We bake cakes\./);
+    expect((await get(`/dashboard/p/${pid}/page/diff?slug=about.html&from=1&to=9`)).status).toBe(404);
+
+    // Rollback: refused without the CSRF token; with it, a new version exactly as pages_rollback makes.
+    expect((await post(`/dashboard/p/${pid}/page/rollback`, { slug: 'about.html', version: '2' }, false)).status).toBe(403);
+    expect((await env.core.pages.versions(p, 'about.html')).current_version).toBe(3);
+    const rb = await post(`/dashboard/p/${pid}/page/rollback`, { slug: 'about.html', version: '2' });
+    expect(rb.status).toBe(303);
+    expect(rb.headers.get('location')).toBe(`/dashboard/p/${pid}/page?slug=about.html&done=rollback&to=2&new=4`);
+    const after = await env.core.pages.versions(p, 'about.html');
+    expect(after.versions[0]).toMatchObject({ version: 4, created_by: 'rollback', patch_summary: 'rollback to version 2' });
+    expect((await env.core.pages.get(p, 'about.html')).content).toBe('<h1>About</h1>\n<p>We bake bread.</p>\n');
+    expect(await (await get(rb.headers.get('location')!)).text()).toContain('version 2 is live again, as the new version 4');
+    // A page of this project through another project's path is not found.
+    const other = (await env.core.projects.list()).find((x) => x.subdomain === 'shop')!;
+    expect((await get(`/dashboard/p/${other.id}/page?slug=about.html`)).status).toBe(404);
+    expect((await post(`/dashboard/p/${other.id}/page/rollback`, { slug: 'about.html', version: '1' })).status).toBe(404);
+  });
+
+  it('assets: upload from a browser form (multipart) with the tool checks, thumbnails as sandboxed user content, delete with a warning', async () => {
+    const up = (file: Blob, name: string, fields: Record<string, string>, withCsrf = true) => {
+      const fd = new FormData();
+      if (withCsrf) fd.set('csrf', csrf);
+      for (const [k, v] of Object.entries(fields)) fd.set(k, v);
+      fd.set('file', file, name);
+      return req(`/dashboard/p/${pid}/assets`, { method: 'POST', headers: { cookie }, body: fd });
+    };
+    expect((await up(new Blob([PNG_1PX]), 'logo.png', { visibility: 'public' }, false)).status).toBe(403);
+    const r = await up(new Blob([PNG_1PX]), 'My Logo.png', { visibility: 'public', path: 'images/logo.png', alt: 'Logo' });
+    expect(r.status).toBe(303);
+    expect(await env.core.assets.getInfo(env.project, 'images/logo.png')).toMatchObject({ private: false, alt: 'Logo', content_type: 'image/png' });
+    const pdf = await up(new Blob([PDF_MIN]), 'Recipe Book.pdf', { visibility: 'private' });
+    expect(pdf.status).toBe(303);
+    expect(await env.core.assets.getInfo(env.project, 'Recipe-Book.pdf')).toMatchObject({ private: true, size_bytes: PDF_MIN.length });
+    // The same checks as assets_upload: bytes must match the extension.
+    const fake = await up(new Blob(['not a png']), 'fake.png', { visibility: 'public' });
+    expect(fake.status).toBe(415);
+    expect(await fake.text()).toContain('Files are checked by content');
+    expect((await up(new Blob([PNG_1PX]), 'x.png', {})).status).toBe(422);
+    const svg = await up(new Blob(['<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>']), 'evil.svg', { visibility: 'public' });
+    expect(svg.status).toBe(303);
+
+    const list = await (await get(`/dashboard/p/${pid}/assets`)).text();
+    expect(list).toContain(`<img class="thumb" src="/dashboard/p/${pid}/asset/file?slug=images%2Flogo.png"`);
+    expect(list).toContain('private');
+    const thumb = await get(`/dashboard/p/${pid}/asset/file?slug=evil.svg`);
+    expect(thumb.headers.get('content-type')).toBe('image/svg+xml');
+    expect(thumb.headers.get('content-security-policy')).toMatch(/^sandbox; default-src 'none'/);
+    expect(thumb.headers.get('x-frame-options')).toBe('DENY');
+    const pdfFile = await get(`/dashboard/p/${pid}/asset/file?slug=Recipe-Book.pdf`);
+    expect(pdfFile.headers.get('content-disposition')).toMatch(/^attachment/);
+
+    // Delete: the confirmation page warns about active links; the POST needs the token.
+    await env.core.downloads.generate(env.project, { asset_url: '/Recipe-Book.pdf', visitor_id: 'buyer-1' });
+    const confirm = await (await get(`/dashboard/p/${pid}/asset/delete?slug=Recipe-Book.pdf`)).text();
+    expect(confirm).toContain('1 active download link points at this file');
+    expect(confirm).toContain('buyer-1');
+    expect((await post(`/dashboard/p/${pid}/asset/delete`, { slug: 'Recipe-Book.pdf' }, false)).status).toBe(403);
+    const del = await post(`/dashboard/p/${pid}/asset/delete`, { slug: 'Recipe-Book.pdf' });
+    expect(del.status).toBe(303);
+    await expect(env.core.assets.getInfo(env.project, 'Recipe-Book.pdf')).rejects.toThrow(/not found/);
+  });
+
+  it('download links: create (shown once) with the tool checks, status filters, revoke, statistics with refusals', async () => {
+    await env.core.assets.upload(env.project, { slug: 'files/book.pdf', content: PDF_MIN.toString('base64'), private: true });
+    expect((await post(`/dashboard/p/${pid}/downloads`, { asset_url: '/files/book.pdf' }, false)).status).toBe(403);
+    const bad = await post(`/dashboard/p/${pid}/downloads`, { asset_url: '/files/book.pdf', expiration_redirect_url: 'javascript:alert(1)' });
+    expect(bad.status).toBe(422);
+    const r = await post(`/dashboard/p/${pid}/downloads`, { asset_url: '/files/book.pdf', max_uses: '2', expires_in_hours: '48', visitor_id: '', filename: 'Book.pdf', require_confirmation: 'on' });
+    expect(r.status).toBe(200);
+    const html = await r.text();
+    const url = /(http:\/\/127\.0\.0\.1:8787\/d\/spd_[A-Za-z0-9_-]+)/.exec(html)![1]!;
+    const listed = await env.core.downloads.list(env.project, { asset_url: '/files/book.pdf' });
+    expect(listed.downloads[0]).toMatchObject({ max_uses: 2, filename: 'Book.pdf', status: 'active', expires_at: '2026-03-03T12:00:00.000Z' });
+    const tokenId = listed.downloads[0]!.token_id;
+    expect(await (await get(`/dashboard/p/${pid}/downloads`)).text()).not.toContain(url);
+
+    // A download and a refusal, seen in the statistics.
+    const confirmPage = await req(new URL(url).pathname, { headers: { 'x-forwarded-for': '198.51.100.23', 'user-agent': 'BuyerBrowser/1.0' } });
+    expect(confirmPage.status).toBe(200);
+    const dl = await req(new URL(url).pathname, { method: 'POST', headers: { 'x-forwarded-for': '198.51.100.23', 'user-agent': 'BuyerBrowser/1.0', ...FORM }, body: new URLSearchParams({ confirm: '1' }) });
+    expect(dl.status).toBe(200);
+
+    expect(await (await get(`/dashboard/p/${pid}/downloads?status=active`)).text()).toContain(tokenId);
+    expect(await (await get(`/dashboard/p/${pid}/downloads?status=revoked`)).text()).not.toContain(tokenId);
+    const other = (await env.core.projects.list()).find((x) => x.subdomain === 'shop')!;
+    expect((await post(`/dashboard/p/${other.id}/downloads/revoke`, { token_id: tokenId })).status).toBe(404);
+    expect((await post(`/dashboard/p/${pid}/downloads/revoke`, { token_id: tokenId }, false)).status).toBe(403);
+    expect((await post(`/dashboard/p/${pid}/downloads/revoke`, { token_id: tokenId })).status).toBe(303);
+    expect(await (await get(`/dashboard/p/${pid}/downloads?status=revoked`)).text()).toContain(tokenId);
+    const refused = await req(new URL(url).pathname, { headers: { 'x-forwarded-for': '2001:db8:1:2::99', 'user-agent': 'BuyerBrowser/2.0' } });
+    expect(refused.status).toBe(403);
+
+    const stats = await (await get(`/dashboard/p/${pid}/stats?days=7`)).text();
+    expect(stats).toMatch(/<svg class="chart"[^>]*role="img"/);
+    expect(stats).toContain('data-date="2026-03-01" data-downloads="1"');
+    expect(stats).toMatch(/<th scope="row">2026-03-01<\/th><td class="num">1<\/td>/);
+    expect(stats).toMatch(/<code>\/files\/book\.pdf<\/code><\/td><td class="num">1<\/td>/);
+    expect(stats).toContain('TOKEN_REVOKED');
+    expect(stats).toContain('2001:db8:1::/48');
+    expect(stats).toContain('198.51.100.0/24');
+    expect(stats).not.toContain('198.51.100.23');
+    expect(stats).toContain('BuyerBrowser/2.0');
+    const refusals = await (await get(`/dashboard/p/${pid}/stats?outcome=refused`)).text();
+    expect(refusals).toContain('TOKEN_REVOKED');
+    expect(refusals).not.toContain('BuyerBrowser/1.0');
+  });
+
+  it('rejects a sign-in session of nobody, and never redirects off the platform', async () => {
+    expect((await req(`/dashboard/p/${pid}`, { headers: { cookie: 'sitepub_session=sps_forged' } })).status).toBe(302);
+    const r = await req('/dashboard/p/x//evil.example/pages');
+    expect(r.headers.get('location')?.startsWith('/login')).toBe(true);
+    expect(r.headers.get('location')).not.toMatch(/^\/\//);
+  });
+});
