@@ -112,6 +112,33 @@ describe('owner dashboard (app.request)', () => {
     await expect(env.core.projects.authenticate(token)).rejects.toThrow(/revoked/);
   });
 
+  it('connected apps: the OAuth grants of the project with client, scopes and last use; disconnecting ends their tokens', async () => {
+    const owner = (await env.core.owners.findByEmail('owner@example.com'))!;
+    const other = (await env.core.projects.list()).find((p) => p.subdomain === 'shop')!;
+    const grant = (id: string, projectId: string, name: string | null) => ({
+      id, owner_id: owner.id, client_id: `https://client.example/${id}.json`, client_name: name, project_id: projectId,
+      scope: 'sitepub:read sitepub:write', resource: 'http://127.0.0.1:8787/mcp', created_at: '2026-02-27T10:00:00.000Z', last_used_at: '2026-02-28T09:30:00.000Z', revoked_at: null,
+    });
+    await env.core.db.kysely.insertInto('oauth_grants').values([grant('grt_a', pid, '<b>Chat</b> App'), grant('grt_b', other.id, 'Other app')]).execute();
+    await env.core.db.kysely.insertInto('oauth_tokens').values({ token_hash: 'h-a', grant_id: 'grt_a', kind: 'access', created_at: '2026-03-01T11:00:00.000Z', expires_at: '2026-03-01T13:00:00.000Z', used_at: null }).execute();
+    const html = await (await get(`/dashboard/p/${pid}`)).text();
+    expect(html).toContain('&lt;b&gt;Chat&lt;/b&gt; App');
+    expect(html).toContain('https://client.example/grt_a.json');
+    expect(html).toContain('<code>sitepub:write</code>');
+    expect(html).toContain('2026-02-28 09:30 UTC');
+    expect(html).not.toContain('Other app');
+    // A grant of another project, through this project's path: not found, nothing revoked.
+    expect((await post(`/dashboard/p/${pid}/apps/revoke`, { grant_id: 'grt_b' })).status).toBe(404);
+    expect((await post(`/dashboard/p/${pid}/apps/revoke`, { grant_id: 'grt_a' }, false)).status).toBe(403);
+    expect(await env.core.oauth.grantsOf(pid)).toHaveLength(1);
+    const r = await post(`/dashboard/p/${pid}/apps/revoke`, { grant_id: 'grt_a' });
+    expect(r.status).toBe(303);
+    expect(await env.core.oauth.grantsOf(pid)).toHaveLength(0);
+    expect(await env.core.oauth.grantsOf(other.id)).toHaveLength(1);
+    expect(await env.core.db.kysely.selectFrom('oauth_tokens').select('token_hash').where('grant_id', '=', 'grt_a').execute()).toHaveLength(0);
+    expect(await (await get(r.headers.get('location')!)).text()).toContain('App disconnected.');
+  });
+
   it('escapes user text everywhere: project names, page titles, slugs, alt text, visitor ids, user agents', async () => {
     const evil = '<script>alert(1)</script><img src=x onerror=alert(2)>';
     const p = await env.core.projects.create({ name: evil, subdomain: 'evil' });

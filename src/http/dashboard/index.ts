@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { AppDeps } from '../context.js';
+import { mountApps } from './apps.js';
 import { mountAssets } from './assets.js';
 import type { DashEnv } from './context.js';
 import { mountDownloads } from './downloads.js';
@@ -36,6 +37,7 @@ export function dashboardApp(deps: AppDeps): Hono<DashEnv> {
   app.get('/', (c) => c.redirect('/', 302));
   mountProjects(app, deps);
   mountOverview(app, deps);
+  mountApps(app, deps);
   mountPages(app, deps);
   mountPage(app, deps);
   mountPageVersion(app, deps);

@@ -6,6 +6,7 @@ import { csrfForm } from './guard.js';
 import { html, type Child } from './html.js';
 import { csrfField, dashboardPage, projectPath } from './layout.js';
 import { notFound } from '../../core/errors.js';
+import { connectedAppsSection } from './apps.js';
 
 /**
  * A project's overview: its site URL and status, storage, the API tokens of the project (create,
@@ -46,7 +47,8 @@ async function overviewPage(c: DashContext, deps: AppDeps, extra: { newToken?: I
 ${tokens.length ? html`<div class="table-wrap"><table><caption class="sr">API tokens of this project</caption><thead><tr><th scope="col">Token</th><th scope="col">Scope</th><th scope="col">Created</th><th scope="col">Status</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${tokenRows}</tbody></table></div>` : html`<p>No API token for this project.</p>`}
 <form method="post" action="${base}/tokens">${csrfField(owner)}<label for="scope">Scope of a new token</label>
 <select id="scope" name="scope"><option value="write">write: read and change the site</option><option value="read">read: look only</option></select>
-<button type="submit">Create token</button></form></section>`,
+<button type="submit">Create token</button></form></section>
+${await connectedAppsSection(c, deps)}`,
   });
 }
 
