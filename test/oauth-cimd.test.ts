@@ -201,11 +201,14 @@ describe.each(DIALECTS.map((d) => [d === 'postgres' ? pgLabel : d, d] as const))
       expect((await r.text()).replace(/&quot;/g, '"')).toMatch(why);
     });
 
-    it('a document that does not exist', async () => {
+    it('a document that does not exist (the failure is remembered: not fetched again at once)', async () => {
       const q = new URLSearchParams({ response_type: 'code', client_id: `${docs.base}/missing.json`, redirect_uri: REDIRECT, code_challenge: pkcePair().challenge, code_challenge_method: 'S256' });
-      const r = await browser.get(`${s.base}/oauth/authorize?${q}`);
-      expect(r.status).toBe(400);
-      expect(await r.text()).toContain('HTTP 404');
+      for (let i = 0; i < 2; i++) {
+        const r = await browser.get(`${s.base}/oauth/authorize?${q}`);
+        expect(r.status).toBe(400);
+        expect(await r.text()).toContain('HTTP 404');
+      }
+      expect(docs.hits.get('/missing.json')).toBe(1);
     });
 
     it('without the test allow-list, a loopback document is never fetched', async () => {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { Database, OAuthClientTable } from '../../db/schema.js';
 import type { Clock } from '../clock.js';
 import { newId, tokenHash } from '../ids.js';
@@ -47,6 +48,12 @@ function toClient(row: OAuthClientTable): OAuthClient {
  * (shared by every instance) for an hour.
  */
 export class ClientRegistry {
+  /**
+   * Documents that could not be used, remembered a minute in the process: anyone may send any
+   * client_id, and a failing URL is not fetched again for every request that names it.
+   */
+  private readonly failures = new LRUCache<string, ClientDocumentError>({ max: 1000, ttl: 60_000 });
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
@@ -115,7 +122,14 @@ export class ClientRegistry {
     if (row && (row.kind === 'dcr' || (row.expires_at !== null && row.expires_at > this.clock.now().toISOString()))) return toClient(row);
     if (row?.kind === 'dcr' || !clientId.startsWith('https://')) return undefined;
     if (!isMetadataDocumentUrl(clientId)) throw new ClientDocumentError(clientId, 'the client_id is not a plain https URL with a path');
-    return this.fetchDocument(clientId);
+    const failed = this.failures.get(clientId);
+    if (failed) throw failed;
+    try {
+      return await this.fetchDocument(clientId);
+    } catch (e) {
+      if (e instanceof ClientDocumentError) this.failures.set(clientId, e);
+      throw e;
+    }
   }
 
   private async fetchDocument(url: string): Promise<OAuthClient> {
