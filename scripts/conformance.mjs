@@ -1,8 +1,14 @@
 #!/usr/bin/env node
-// `npm run conformance`: the official MCP conformance suite against a live `sitepub serve`.
-// The suite needs Node >= 22; this machine's Node may be 20, so a Node 22 binary is taken from the
-// npm registry's platform package (node-<platform>-<arch>) into .cache/, on first use only.
-// The suite cannot send an Authorization header, so a loopback proxy adds the Bearer token.
+// `npm run conformance`: both lines of the official MCP conformance suite against a live
+// `sitepub serve`: 0.1.x for the 2025 revisions (initialize) and 0.2.x for 2026-07-28 (stateless,
+// server/discover). Each line has its baseline of expected failures, each with its reason.
+// The suites need Node >= 22; this machine's Node may be 20. So neither is in package.json (an
+// `npm install` on Node 20 would warn EBADENGINE): a Node 22 binary (the npm registry's platform
+// package node-<platform>-<arch>) and each suite are installed into .cache/, on first use only.
+// The suites cannot send an Authorization header, so a loopback proxy adds the Bearer token.
+//
+//   npm run conformance                       both lines
+//   npm run conformance -- 2025 [suite args]  one line (2025 or 2026), extra arguments to the suite
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request } from 'node:http';
@@ -14,15 +20,34 @@ const cacheDir = path.join(root, '.cache', 'node22');
 const pkg = `node-${process.platform}-${process.arch}`;
 const node22 = path.join(cacheDir, 'node_modules', pkg, 'bin', 'node');
 
-if (!existsSync(node22)) {
-  mkdirSync(cacheDir, { recursive: true });
-  console.error(`conformance: fetching Node 22 from the npm registry (${pkg}@22)...`);
-  const r = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', cacheDir, `${pkg}@22`], { stdio: 'inherit' });
-  if (r.status !== 0 || !existsSync(node22)) {
-    console.error('conformance: could not install Node 22');
+/** The two lines: the pinned suite version, its baseline, and the arguments that select its scenarios. */
+const LINES = {
+  2025: { version: '0.1.16', baseline: 'conformance-baseline.yml', args: [] },
+  2026: { version: '0.2.0-alpha.12', baseline: 'conformance-baseline-2026.yml', args: ['--requirements', '2026-07-28'] },
+};
+const only = process.argv[2] in LINES ? process.argv[2] : undefined;
+const extra = process.argv.slice(only ? 3 : 2);
+
+/** Installs `spec` into .cache/<dir> once (outside the project's node_modules and lock file). */
+function cached(dir, spec, probe) {
+  const prefix = path.join(root, '.cache', dir);
+  if (existsSync(path.join(prefix, probe))) return path.join(prefix, probe);
+  mkdirSync(prefix, { recursive: true });
+  console.error(`conformance: fetching ${spec} from the npm registry into .cache/${dir}...`);
+  const r = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--engine-strict=false', '--loglevel=error', '--prefix', prefix, spec], { stdio: 'inherit' });
+  if (r.status !== 0 || !existsSync(path.join(prefix, probe))) {
+    console.error(`conformance: could not install ${spec}`);
     process.exit(1);
   }
+  return path.join(prefix, probe);
 }
+
+if (!existsSync(node22)) cached('node22', `${pkg}@22`, path.join('node_modules', pkg, 'bin', 'node'));
+const suites = Object.fromEntries(
+  Object.entries(LINES)
+    .filter(([k]) => !only || k === only)
+    .map(([k, l]) => [k, cached(`conformance-${l.version}`, `@modelcontextprotocol/conformance@${l.version}`, 'node_modules/@modelcontextprotocol/conformance/dist/index.js')]),
+);
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sitepub-conformance-'));
 const env = { ...process.env, SITEPUB_LOG_LEVEL: 'warn' };
@@ -56,13 +81,20 @@ const proxy = createServer((req, res) => {
 await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
 const proxyPort = proxy.address().port;
 
-const args = [path.join(root, 'node_modules/@modelcontextprotocol/conformance/dist/index.js'), 'server', '--url', `http://127.0.0.1:${proxyPort}/mcp`, '--expected-failures', path.join(root, 'conformance-baseline.yml'), ...process.argv.slice(2)];
 const started = Date.now();
-// Async spawn: the proxy lives in this process and must keep serving while the suite runs.
-const status = await new Promise((resolve) => {
-  const suite = spawn(node22, args, { stdio: 'inherit', env: { ...process.env, PATH: `${path.dirname(node22)}:${process.env.PATH}` } });
-  suite.on('exit', (code) => resolve(code ?? 1));
-});
+let status = 0;
+for (const [name, entry] of Object.entries(suites)) {
+  const line = LINES[name];
+  console.error(`\nconformance: ${name} line, @modelcontextprotocol/conformance ${line.version}, baseline ${line.baseline}`);
+  const args = [entry, 'server', '--url', `http://127.0.0.1:${proxyPort}/mcp`, '--expected-failures', path.join(root, line.baseline), ...(extra.includes('--scenario') ? [] : line.args), ...extra];
+  // Async spawn: the proxy lives in this process and must keep serving while the suite runs.
+  const code = await new Promise((resolve) => {
+    const suite = spawn(node22, args, { stdio: 'inherit', env: { ...process.env, PATH: `${path.dirname(node22)}:${process.env.PATH}` } });
+    suite.on('exit', (c) => resolve(c ?? 1));
+  });
+  console.error(`conformance: ${name} line exited with ${code}`);
+  if (code !== 0) status = code;
+}
 console.error(`conformance: finished in ${((Date.now() - started) / 1000).toFixed(1)} s with exit code ${status}`);
 
 proxy.close();

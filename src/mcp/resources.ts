@@ -24,7 +24,8 @@ export function assetLink(project: Project, a: { slug: string; content_type: str
 
 function parseUri(uri: string): { projectId: string; kind: 'pages' | 'assets'; slug: string } {
   const m = /^sitepub:\/\/([^/]+)\/(pages|assets)\/(.+)$/.exec(uri);
-  if (!m) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Not a sitepub resource URI: ${uri}. Expected ${PAGE_URI_TEMPLATE} or ${ASSET_URI_TEMPLATE}.`);
+  // Not one of ours: no such resource (-32602 with the URI in data, as for a missing page).
+  if (!m) throw new ResourceNotFoundError(uri, `Not a sitepub resource URI: ${uri}. Expected ${PAGE_URI_TEMPLATE} or ${ASSET_URI_TEMPLATE}.`);
   try {
     return { projectId: decodeURIComponent(m[1]!), kind: m[2] as 'pages' | 'assets', slug: m[3]!.split('/').map(decodeURIComponent).join('/') };
   } catch {
