@@ -60,7 +60,7 @@ export function mountStats(app: DashApp, deps: AppDeps): void {
       body: html`<h1>Download statistics</h1>${periods}
 <dl class="facts"><dt>Downloads</dt><dd id="total-downloads">${stats.total_downloads}</dd><dt>Links made</dt><dd>${stats.total_tokens}: ${stats.active_tokens} active, ${stats.expired_tokens} expired, ${stats.exhausted_tokens} used up, ${stats.revoked_tokens} revoked</dd><dt>Since</dt><dd>${time(stats.since)}</dd></dl>
 <h2 id="per-day">Downloads per day</h2>${dailyChart(stats.daily, `Downloads per day over ${days} days`)}
-<details open><summary>The numbers</summary><div class="table-wrap"><table id="daily"><caption class="sr">Downloads per day</caption><thead><tr><th scope="col">Day (UTC)</th><th scope="col" class="num">Downloads</th></tr></thead><tbody>${dailyRows}</tbody></table></div></details>
+<details${days === 7 ? html` open` : ''}><summary>The numbers, day by day</summary><div class="table-wrap"><table id="daily"><caption class="sr">Downloads per day</caption><thead><tr><th scope="col">Day (UTC)</th><th scope="col" class="num">Downloads</th></tr></thead><tbody>${dailyRows}</tbody></table></div></details>
 <h2 id="top">Top files</h2>${topRows.length ? html`<div class="table-wrap"><table id="top-files"><caption class="sr">Most downloaded files</caption><thead><tr><th scope="col">File</th><th scope="col" class="num">Downloads</th></tr></thead><tbody>${topRows}</tbody></table></div>` : html`<p>No download in this period.</p>`}
 <h2 id="attempts">Recent attempts</h2>
 <form method="get" action="${base}#attempts" class="row">${days === 30 ? '' : html`<input type="hidden" name="days" value="${days}">`}
