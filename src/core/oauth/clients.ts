@@ -8,6 +8,7 @@ import type { RateLimiter } from '../rate-limit.js';
 import { checkMetadataDocument, checkRegistration, isMetadataDocumentUrl, type OAuthClient } from './client-metadata.js';
 import { OAuthError } from './errors.js';
 import { DocumentFetchError, fetchJsonDocument, type OAuthFetchPolicy } from './fetch-document.js';
+import type { Housekeeping } from './housekeeping.js';
 import { OAUTH_POLICY } from './policy.js';
 import { mintOAuthSecret } from './secrets.js';
 
@@ -60,6 +61,7 @@ export class ClientRegistry {
     private readonly limiter: RateLimiter,
     private readonly fetchPolicy: OAuthFetchPolicy,
     private readonly registrationUri: (clientId: string) => string,
+    private readonly housekeeping: Housekeeping,
   ) {}
 
   /**
@@ -72,6 +74,7 @@ export class ClientRegistry {
     const wait = this.limiter.blockedFor(key) || (await this.limiter.fail(key));
     if (wait > 0) throw new OAuthError('temporarily_unavailable', `Too many client registrations from this address; retry in ${wait} s.`, wait);
     const checked = checkRegistration(body);
+    await this.housekeeping.maybeSweep();
     const id = newId('cli');
     const secret = checked.authMethod === 'client_secret_post' || checked.authMethod === 'client_secret_basic' ? mintOAuthSecret('clientSecret') : undefined;
     const now = this.clock.now();

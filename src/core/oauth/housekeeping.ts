@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
+import type { Clock } from '../clock.js';
 import { OAUTH_POLICY } from './policy.js';
 
 const DAY = 24 * 3600_000;
@@ -45,4 +46,21 @@ export async function sweepOAuth(db: Kysely<Database>, now: Date): Promise<void>
     )
     .execute();
   await db.deleteFrom('oauth_clients').where('kind', '=', 'cimd').where('expires_at', '<', iso(t - DAY)).execute();
+}
+
+/** Runs sweepOAuth at most once an hour per process, from the writes that add rows (registrations, code exchanges). */
+export class Housekeeping {
+  private last = 0;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  async maybeSweep(): Promise<void> {
+    const now = this.clock.now();
+    if (now.getTime() - this.last < OAUTH_POLICY.sweepEveryMs) return;
+    this.last = now.getTime();
+    await sweepOAuth(this.db, now);
+  }
 }

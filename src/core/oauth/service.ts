@@ -13,6 +13,7 @@ import { AuthorizationCodes } from './codes.js';
 import { oauthEndpoints, type OAuthEndpoints } from './endpoints.js';
 import { OAuthError } from './errors.js';
 import type { OAuthFetchPolicy } from './fetch-document.js';
+import { Housekeeping } from './housekeeping.js';
 import { authorizationServerMetadata, protectedResourceMetadata } from './metadata.js';
 import { TokenService, type GrantInfo, type TokenResponse } from './tokens.js';
 
@@ -54,11 +55,12 @@ export class OAuthService {
   constructor(db: Kysely<Database>, clock: Clock, urls: UrlConfig, limiter: RateLimiter, options: OAuthOptions = {}) {
     this.endpoints = oauthEndpoints(urls);
     const fetchPolicy = options.fetch ?? {};
-    this.clients = new ClientRegistry(db, clock, limiter, fetchPolicy, (id) => `${this.endpoints.register}/${encodeURIComponent(id)}`);
+    const housekeeping = new Housekeeping(db, clock);
+    this.clients = new ClientRegistry(db, clock, limiter, fetchPolicy, (id) => `${this.endpoints.register}/${encodeURIComponent(id)}`, housekeeping);
     this.assertions = new AssertionVerifier(db, clock, fetchPolicy);
     this.codes = new AuthorizationCodes(db, clock);
     this.access = new AccessTokenCheck(db, clock, this.endpoints.resource);
-    this.tokens = new TokenService(db, clock, this.codes, this.access);
+    this.tokens = new TokenService(db, clock, this.codes, this.access, housekeeping);
   }
 
   authorizationServerMetadata(): Record<string, unknown> {

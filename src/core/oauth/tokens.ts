@@ -6,7 +6,7 @@ import type { AccessTokenCheck } from './access-tokens.js';
 import type { OAuthClient } from './client-metadata.js';
 import { CodeReplayed, type AuthorizationCodes } from './codes.js';
 import { OAuthError } from './errors.js';
-import { sweepOAuth } from './housekeeping.js';
+import type { Housekeeping } from './housekeeping.js';
 import { OAUTH_POLICY } from './policy.js';
 import { scopeWithin } from './scopes.js';
 import { isOAuthSecret, mintOAuthSecret } from './secrets.js';
@@ -46,17 +46,16 @@ const badRefresh = (): OAuthError => new OAuthError('invalid_grant', 'The refres
  * transaction; a replayed code or refresh token revokes the whole grant.
  */
 export class TokenService {
-  private lastSweep = 0;
-
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly codes: AuthorizationCodes,
     private readonly access: AccessTokenCheck,
+    private readonly housekeeping: Housekeeping,
   ) {}
 
   async exchangeCode(client: OAuthClient, form: { code?: string | undefined; redirect_uri?: string | undefined; code_verifier?: string | undefined; resource?: string | undefined }): Promise<TokenResponse> {
-    await this.sweep();
+    await this.housekeeping.maybeSweep();
     try {
       return await this.db.transaction().execute(async (tx) => {
         const code = await this.codes.redeem(tx, { code: form.code, clientId: client.id, redirectUri: form.redirect_uri, codeVerifier: form.code_verifier, resource: form.resource });
@@ -177,12 +176,5 @@ export class TokenService {
       .orderBy('created_at', 'desc')
       .execute();
     return rows.map(({ id, ...r }) => ({ grant_id: id, ...r }));
-  }
-
-  private async sweep(): Promise<void> {
-    const now = this.clock.now();
-    if (now.getTime() - this.lastSweep < OAUTH_POLICY.sweepEveryMs) return;
-    this.lastSweep = now.getTime();
-    await sweepOAuth(this.db, now);
   }
 }
