@@ -69,6 +69,7 @@ export class AccessTokenCheck {
 
   /** Forgets every token of a grant (revoked on this instance). */
   forgetGrant(grantId: string): void {
-    for (const [hash, v] of this.cache.entries()) if (v.grantId === grantId) this.cache.delete(hash);
+    const gone = [...this.cache.entries()].filter(([, v]) => v.grantId === grantId).map(([hash]) => hash);
+    for (const hash of gone) this.cache.delete(hash);
   }
 }
