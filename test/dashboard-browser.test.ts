@@ -30,6 +30,7 @@ describe('the dashboard in Chromium (built server, real sockets)', () => {
   let projectId = '';
   let siteUrl = '';
   const cspViolations: string[] = [];
+  let landedAt = '';
 
   /** The tool's REST route with the first start's token (what an assistant's call does). */
   async function api(method: string, p: string, body?: unknown): Promise<Record<string, unknown>> {
@@ -48,10 +49,6 @@ describe('the dashboard in Chromium (built server, real sockets)', () => {
     base = server.url;
     ({ token, projectId } = server.firstRun());
     siteUrl = /Site:\s+(http:\/\/\S+?)\/?\s/.exec(server.output())![1]!;
-    // A page with three versions (create, update, patch), as an assistant would leave it.
-    await api('POST', '/pages', { slug: 'index.html', content: '<h1>Fresh bread</h1>\n<p>Open daily.</p>\n', meta: { title: 'Bakery <home>' } });
-    const v2 = await api('PUT', '/pages/index.html', { content: '<h1>Fresh bread</h1>\n<p>Open daily from 7.</p>\n<script>window.ranOnSite = 1</script>\n' });
-    await api('PATCH', '/pages/index.html', { base_version_hash: v2.version_hash, patches: [{ operation: 'replace', find: 'Fresh bread', replace: 'Warm rolls' }], patch_summary: 'new headline' });
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -63,6 +60,10 @@ describe('the dashboard in Chromium (built server, real sockets)', () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.setDefaultTimeout(10_000);
     page = await context.newPage();
+    // Signed in once for every test: the first start's link works one time.
+    const link = /(http:\/\/\S+\/login\/link\/spl_[A-Za-z0-9_-]+)/.exec(server.output())![1]!;
+    await page.goto(link);
+    landedAt = page.url();
     page.on('console', (m) => {
       if (/Content Security Policy/i.test(m.text()) && m.location().url.startsWith(`${base}/dashboard/static`)) cspViolations.push(m.text());
     });
@@ -74,9 +75,8 @@ describe('the dashboard in Chromium (built server, real sockets)', () => {
   });
 
   it.skipIf(!HAVE_CHROMIUM)('signs in through the one-time link of the first start and lands on the project list', async () => {
-    const link = /(http:\/\/\S+\/login\/link\/spl_[A-Za-z0-9_-]+)/.exec(server.output())![1]!;
-    await page.goto(link);
-    expect(new URL(page.url()).pathname).toBe('/');
+    expect(new URL(landedAt).pathname).toBe('/');
+    await page.goto(`${base}/`);
     await expect(page.getByRole('heading', { name: 'Projects', level: 1 }).count()).resolves.toBe(1);
     expect(await page.getByText('owner@localhost').count()).toBe(1);
     // The stylesheet and the script loaded under the CSP: the banner is dark, and nothing was refused.
@@ -91,6 +91,11 @@ describe('the dashboard in Chromium (built server, real sockets)', () => {
   });
 
   it.skipIf(!HAVE_CHROMIUM)('pages: search, live preview sandboxed on the site origin, history, diff, one-click rollback', async () => {
+    // A page with three versions (create, update, patch), as an assistant would leave it.
+    await api('POST', '/pages', { slug: 'index.html', content: '<h1>Fresh bread</h1>\n<p>Open daily.</p>\n', meta: { title: 'Bakery <home>' } });
+    const v2 = await api('PUT', '/pages/index.html', { content: '<h1>Fresh bread</h1>\n<p>Open daily from 7.</p>\n<script>window.ranOnSite = 1</script>\n' });
+    await api('PATCH', '/pages/index.html', { base_version_hash: v2.version_hash, patches: [{ operation: 'replace', find: 'Fresh bread', replace: 'Warm rolls' }], patch_summary: 'new headline' });
+    await page.goto(`${base}/dashboard/p/${projectId}`);
     await page.getByRole('link', { name: 'Pages', exact: true }).click();
     await page.getByLabel('Search by path or title').fill('HOME');
     await page.getByLabel('Search by path or title').press('Enter');
@@ -139,6 +144,7 @@ describe('the dashboard in Chromium (built server, real sockets)', () => {
   });
 
   it.skipIf(!HAVE_CHROMIUM)('assets: uploads from the file picker with thumbnails; a hostile SVG runs nothing on the platform', async () => {
+    await page.goto(`${base}/dashboard/p/${projectId}`);
     await page.getByRole('link', { name: 'Assets', exact: true }).click();
     const upload = async (name: string, mimeType: string, buffer: Buffer, visibility: 'Public' | 'Private', pathOnSite = '') => {
       await page.getByLabel('File', { exact: true }).setInputFiles({ name, mimeType, buffer });
@@ -148,11 +154,11 @@ describe('the dashboard in Chromium (built server, real sockets)', () => {
     };
     await upload('logo.png', 'image/png', PNG_1PX, 'Public', 'images/logo.png');
     expect(await page.getByRole('status').first().textContent()).toContain('Uploaded images/logo.png');
-    await upload('Book.pdf', 'application/pdf', PDF_MIN, 'Private');
+    await upload('Manual.pdf', 'application/pdf', PDF_MIN, 'Private');
     await upload('evil.svg', 'image/svg+xml', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>document.documentElement.setAttribute("data-ran","1")</script></svg>'), 'Public');
     const thumb = page.locator('img.thumb').first();
     await expect(thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).resolves.toBe(true);
-    expect(await page.locator('tbody tr', { hasText: '/Book.pdf' }).textContent()).toContain('private');
+    expect(await page.locator('tbody tr', { hasText: '/Manual.pdf' }).textContent()).toContain('private');
     await shot('06-assets');
     // Opened on its own, the SVG's script is refused (CSP sandbox): it never runs as the platform.
     const svgTab = await context.newPage();
@@ -162,8 +168,11 @@ describe('the dashboard in Chromium (built server, real sockets)', () => {
   });
 
   it.skipIf(!HAVE_CHROMIUM)('download links: create one (shown once), a buyer uses it, revoke it, and read the statistics', async () => {
-    await page.locator('tbody tr', { hasText: '/Book.pdf' }).getByRole('link', { name: /Download link/ }).click();
-    expect(await page.getByLabel('File', { exact: true }).inputValue()).toBe('/Book.pdf');
+    // The file to sell, uploaded private as an assistant would; the link starts from its row in Assets.
+    await api('POST', '/assets', { slug: 'files/Book.pdf', content: PDF_MIN.toString('base64'), private: true });
+    await page.goto(`${base}/dashboard/p/${projectId}/assets`);
+    await page.locator('tbody tr', { hasText: '/files/Book.pdf' }).getByRole('link', { name: /Download link/ }).click();
+    expect(await page.getByLabel('File', { exact: true }).inputValue()).toBe('/files/Book.pdf');
     await page.getByLabel('Downloads allowed').fill('3');
     await page.getByLabel('Expires after (hours)').fill('48');
     await page.getByRole('button', { name: 'Create link' }).click();
@@ -178,26 +187,27 @@ describe('the dashboard in Chromium (built server, real sockets)', () => {
     expect(Buffer.from(await bought.arrayBuffer()).equals(PDF_MIN)).toBe(true);
 
     await page.getByRole('link', { name: 'active', exact: true }).click();
-    const row = page.locator('tbody tr', { hasText: '/Book.pdf' });
+    const row = page.locator('tbody tr', { hasText: '/files/Book.pdf' });
     expect(await row.textContent()).toContain('1 / 3');
     page.once('dialog', (d) => void d.accept());
     await row.getByRole('button', { name: /Revoke/ }).click();
     expect(await page.getByRole('status').first().textContent()).toContain('Link revoked.');
     await page.getByRole('link', { name: 'revoked', exact: true }).click();
-    expect(await page.locator('tbody tr', { hasText: '/Book.pdf' }).textContent()).toContain('revoked');
+    expect(await page.locator('tbody tr', { hasText: '/files/Book.pdf' }).textContent()).toContain('revoked');
     await shot('08-links-revoked');
     const refused = await fetch(url, { headers: { 'user-agent': 'BuyerBrowser/2.0' } });
     expect(refused.status).toBe(403);
 
     await page.getByRole('link', { name: 'Statistics', exact: true }).click();
     await page.getByRole('link', { name: '7 days' }).click();
-    const today = new Date().toISOString().slice(0, 10);
     expect(await page.locator('#total-downloads').textContent()).toBe('1');
-    const dailyRow = page.locator('#daily tbody tr', { has: page.locator('th', { hasText: today }) });
-    expect(await dailyRow.locator('td').textContent()).toBe('1');
-    expect(await page.locator('#daily tbody tr').count()).toBe(7);
-    expect(await page.locator(`svg.chart rect[data-date="${today}"]`).getAttribute('data-downloads')).toBe('1');
-    expect(await page.locator('#top-files tbody tr').first().textContent()).toContain('/Book.pdf');
+    // The table's numbers, and the chart's bars say the same (the day is the server's, not this clock's).
+    const daily = await page.locator('#daily tbody tr').evaluateAll((rows) => rows.map((r) => [r.querySelector('th')!.textContent!, Number(r.querySelector('td')!.textContent)] as const));
+    expect(daily).toHaveLength(7);
+    expect(daily.reduce((a, [, n]) => a + n, 0)).toBe(1);
+    const bars = await page.locator('svg.chart rect').evaluateAll((rects) => rects.map((r) => [r.getAttribute('data-date'), Number(r.getAttribute('data-downloads'))] as const));
+    expect(bars).toEqual(daily);
+    expect(await page.locator('#top-files tbody tr').first().textContent()).toContain('/files/Book.pdf');
     const attempts = await page.locator('#attempt-list tbody tr').allTextContents();
     const refusal = attempts.find((t) => t.includes('TOKEN_REVOKED'))!;
     expect(refusal).toContain('127.0.0.0/24');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Project } from '../src/core/projects.js';
 import { makeApp, makeEnv, PNG_1PX, PDF_MIN, type TestEnv } from './helpers.js';
 
 /**
@@ -31,6 +32,8 @@ describe('owner dashboard (app.request)', () => {
   let cookie: string;
   let csrf: string;
   let pid: string;
+  /** A second project of the same instance: its ids must not work through this project's paths. */
+  let other: Project;
   const get = (path: string) => req(path, { headers: { cookie } });
   const post = (path: string, fields: Record<string, string>, withCsrf = true) =>
     req(path, { method: 'POST', headers: { cookie, ...FORM }, body: new URLSearchParams(withCsrf ? { csrf, ...fields } : fields) });
@@ -40,6 +43,7 @@ describe('owner dashboard (app.request)', () => {
     req = makeApp(env);
     ({ cookie, csrf } = await signIn(env, req));
     pid = env.project.id;
+    other = await env.core.projects.create({ name: 'Other', subdomain: 'other' });
   });
   afterAll(() => env.close());
 
@@ -103,7 +107,6 @@ describe('owner dashboard (app.request)', () => {
     expect(overview).not.toContain(token);
     const [t] = await env.core.projects.listTokens(pid);
     expect(overview).toContain(t!.token_prefix);
-    const other = (await env.core.projects.list()).find((p) => p.subdomain === 'shop')!;
     expect((await post(`/dashboard/p/${other.id}/tokens/revoke`, { token_id: t!.token_id })).status).toBe(404);
     expect((await post(`/dashboard/p/${pid}/tokens/revoke`, { token_id: t!.token_id }, false)).status).toBe(403);
     await env.core.projects.authenticate(token);
@@ -114,7 +117,6 @@ describe('owner dashboard (app.request)', () => {
 
   it('connected apps: the OAuth grants of the project with client, scopes and last use; disconnecting ends their tokens', async () => {
     const owner = (await env.core.owners.findByEmail('owner@example.com'))!;
-    const other = (await env.core.projects.list()).find((p) => p.subdomain === 'shop')!;
     const grant = (id: string, projectId: string, name: string | null) => ({
       id, owner_id: owner.id, client_id: `https://client.example/${id}.json`, client_name: name, project_id: projectId,
       scope: 'sitepub:read sitepub:write', resource: 'http://127.0.0.1:8787/mcp', created_at: '2026-02-27T10:00:00.000Z', last_used_at: '2026-02-28T09:30:00.000Z', revoked_at: null,
@@ -174,14 +176,15 @@ describe('owner dashboard (app.request)', () => {
 
   it('a page: live preview sandboxed on the site origin, history with who/size/time, old versions, diff, one-click rollback as the tool', async () => {
     const p = env.project;
-    await env.core.pages.update(p, { slug: 'about.html', content: '<h1>About</h1>\n<p>We bake bread.</p>\n' });
-    const cur = await env.core.pages.get(p, 'about.html', true);
-    await env.core.pages.patch(p, { slug: 'about.html', base_version_hash: cur.version_hash!, patches: [{ operation: 'replace', find: 'bread', replace: 'cakes' }], patch_summary: 'bread to cakes' });
+    await env.core.pages.create(p, { slug: 'story.html', content: '<h1>About</h1>', meta: { title: 'About us' } });
+    await env.core.pages.update(p, { slug: 'story.html', content: '<h1>About</h1>\n<p>We bake bread.</p>\n' });
+    const cur = await env.core.pages.get(p, 'story.html', true);
+    await env.core.pages.patch(p, { slug: 'story.html', base_version_hash: cur.version_hash!, patches: [{ operation: 'replace', find: 'bread', replace: 'cakes' }], patch_summary: 'bread to cakes' });
 
-    const r = await get(`/dashboard/p/${pid}/page?slug=about.html`);
+    const r = await get(`/dashboard/p/${pid}/page?slug=story.html`);
     const html = await r.text();
     const frame = /<iframe[^>]*class="preview"[^>]*>/.exec(html)![0];
-    expect(frame).toContain(`src="${p.url}/about.html"`);
+    expect(frame).toContain(`src="${p.url}/story.html"`);
     expect(frame).toContain('sandbox="allow-scripts"');
     expect(frame).not.toContain('allow-same-origin');
     expect(html).toContain('edited (patch)');
@@ -190,11 +193,11 @@ describe('owner dashboard (app.request)', () => {
     expect(html).toMatch(/v3<\/a> <span class="status status-active">live/);
 
     // An old version: its source escaped, its preview a sandboxed frame of a sandbox-CSP route.
-    const v2 = await (await get(`/dashboard/p/${pid}/page/version?slug=about.html&v=2`)).text();
+    const v2 = await (await get(`/dashboard/p/${pid}/page/version?slug=story.html&v=2`)).text();
     expect(v2).toContain('&lt;p&gt;We bake bread.&lt;/p&gt;');
     const v2frame = /<iframe[^>]*class="preview"[^>]*>/.exec(v2)![0];
     expect(v2frame).toContain('sandbox=""');
-    const render = await get(`/dashboard/p/${pid}/page/render?slug=about.html&v=2`);
+    const render = await get(`/dashboard/p/${pid}/page/render?slug=story.html&v=2`);
     expect(render.status).toBe(200);
     const csp = render.headers.get('content-security-policy')!;
     expect(csp.split(';')[0]).toBe('sandbox');
@@ -202,29 +205,28 @@ describe('owner dashboard (app.request)', () => {
     expect(csp).toContain("frame-ancestors 'self'");
     expect(csp).not.toContain('script-src');
     expect(render.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(await render.text()).toBe(`<base href="${p.url}/about.html"><h1>About</h1>\n<p>We bake bread.</p>\n`);
+    expect(await render.text()).toBe(`<base href="${p.url}/story.html"><h1>About</h1>\n<p>We bake bread.</p>\n`);
 
     // A colored line diff of any two versions.
-    const diff = await (await get(`/dashboard/p/${pid}/page/diff?slug=about.html&from=2&to=3`)).text();
+    const diff = await (await get(`/dashboard/p/${pid}/page/diff?slug=story.html&from=2&to=3`)).text();
     expect(diff).toContain('<strong>1</strong> line added, <strong>1</strong> removed');
     expect(diff).toMatch(/<tr class="del">.*We bake bread\./);
     expect(diff).toMatch(/<tr class="add">.*We bake cakes\./);
-    expect((await get(`/dashboard/p/${pid}/page/diff?slug=about.html&from=1&to=9`)).status).toBe(404);
+    expect((await get(`/dashboard/p/${pid}/page/diff?slug=story.html&from=1&to=9`)).status).toBe(404);
 
     // Rollback: refused without the CSRF token; with it, a new version exactly as pages_rollback makes.
-    expect((await post(`/dashboard/p/${pid}/page/rollback`, { slug: 'about.html', version: '2' }, false)).status).toBe(403);
-    expect((await env.core.pages.versions(p, 'about.html')).current_version).toBe(3);
-    const rb = await post(`/dashboard/p/${pid}/page/rollback`, { slug: 'about.html', version: '2' });
+    expect((await post(`/dashboard/p/${pid}/page/rollback`, { slug: 'story.html', version: '2' }, false)).status).toBe(403);
+    expect((await env.core.pages.versions(p, 'story.html')).current_version).toBe(3);
+    const rb = await post(`/dashboard/p/${pid}/page/rollback`, { slug: 'story.html', version: '2' });
     expect(rb.status).toBe(303);
-    expect(rb.headers.get('location')).toBe(`/dashboard/p/${pid}/page?slug=about.html&done=rollback&to=2&new=4`);
-    const after = await env.core.pages.versions(p, 'about.html');
+    expect(rb.headers.get('location')).toBe(`/dashboard/p/${pid}/page?slug=story.html&done=rollback&to=2&new=4`);
+    const after = await env.core.pages.versions(p, 'story.html');
     expect(after.versions[0]).toMatchObject({ version: 4, created_by: 'rollback', patch_summary: 'rollback to version 2' });
-    expect((await env.core.pages.get(p, 'about.html')).content).toBe('<h1>About</h1>\n<p>We bake bread.</p>\n');
+    expect((await env.core.pages.get(p, 'story.html')).content).toBe('<h1>About</h1>\n<p>We bake bread.</p>\n');
     expect(await (await get(rb.headers.get('location')!)).text()).toContain('version 2 is live again, as the new version 4');
     // A page of this project through another project's path is not found.
-    const other = (await env.core.projects.list()).find((x) => x.subdomain === 'shop')!;
-    expect((await get(`/dashboard/p/${other.id}/page?slug=about.html`)).status).toBe(404);
-    expect((await post(`/dashboard/p/${other.id}/page/rollback`, { slug: 'about.html', version: '1' })).status).toBe(404);
+    expect((await get(`/dashboard/p/${other.id}/page?slug=story.html`)).status).toBe(404);
+    expect((await post(`/dashboard/p/${other.id}/page/rollback`, { slug: 'story.html', version: '1' })).status).toBe(404);
   });
 
   it('assets: upload from a browser form (multipart) with the tool checks, thumbnails as sandboxed user content, delete with a warning', async () => {
@@ -293,7 +295,6 @@ describe('owner dashboard (app.request)', () => {
 
     expect(await (await get(`/dashboard/p/${pid}/downloads?status=active`)).text()).toContain(tokenId);
     expect(await (await get(`/dashboard/p/${pid}/downloads?status=revoked`)).text()).not.toContain(tokenId);
-    const other = (await env.core.projects.list()).find((x) => x.subdomain === 'shop')!;
     expect((await post(`/dashboard/p/${other.id}/downloads/revoke`, { token_id: tokenId })).status).toBe(404);
     expect((await post(`/dashboard/p/${pid}/downloads/revoke`, { token_id: tokenId }, false)).status).toBe(403);
     expect((await post(`/dashboard/p/${pid}/downloads/revoke`, { token_id: tokenId })).status).toBe(303);
