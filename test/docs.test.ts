@@ -13,8 +13,9 @@ describe('documentation stays in sync with the code', () => {
   it('mcp.json is a valid stdio client config for this package', () => {
     const cfg = JSON.parse(readFileSync('mcp.json', 'utf8')) as { mcpServers: Record<string, { command: string; args: string[] }> };
     const s = cfg.mcpServers.sitepub!;
-    expect(s.command).toBe('npx');
-    expect(s.args).toEqual(['sitepub', 'mcp']);
+    // Never `npx sitepub`: outside this folder npx would fetch whatever the npm registry has under that name.
+    expect(s.command).toBe('node');
+    expect(s.args).toEqual(['dist/sitepub.mjs', 'mcp']);
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { name: string; bin: Record<string, string> };
     expect(pkg.bin.sitepub).toBe('dist/sitepub.mjs');
     expect(pkg.name).toBe('sitepub');

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,8 +33,20 @@ describe('CLI commands', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'sitepub-cli-'));
+    expect(cli(['migrate'], dir).status).toBe(0);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a data folder without a database instead of making an empty one (a mistyped --data)', () => {
+    const typo = path.join(dir, 'dat');
+    for (const args of [['token', 'create', '--project', 'prj_x'], ['export'], ['project', 'list'], ['owner', 'login-link', '--email', 'a@b.c']]) {
+      const r = cli(args, typo);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain('No sitepub database in');
+      expect(r.stderr).toContain('sitepub migrate --data DIR');
+    }
+    expect(existsSync(typo)).toBe(false);
+  });
 
   it('has help for every command', () => {
     const h = cli(['--help'], dir);
@@ -198,6 +211,62 @@ describe('sitepub serve (built CLI, real sockets)', () => {
 
     const bad = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), { requestInit: { headers: { Authorization: 'Bearer spp_wrong' } } });
     await expect(new Client({ name: 'e2e', version: '1' }).connect(bad)).rejects.toThrow();
+  });
+});
+
+describe('newcomer traps', () => {
+  it('a start on a busy port says what to do and keeps the first token for the start that works', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const busy = (blocker.address() as { port: number }).port;
+    const dir = mkdtempSync(path.join(tmpdir(), 'sitepub-busy-'));
+    try {
+      const r = spawnSync(process.execPath, [CLI, 'serve', '--port', String(busy), '--data', dir], { encoding: 'utf8', env: cliEnv(), timeout: 20_000 });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`Port ${busy} on 127.0.0.1 is already in use`);
+      expect(r.stderr).toContain('--port');
+      expect(r.stdout).not.toContain('Token:');
+      // The next start, on a free port, is the first start: it shows the token and the sign-in link.
+      const ok = await startServe({ dataDir: dir });
+      try {
+        expect(ok.firstRun().token).toMatch(/^spp_/);
+        expect(ok.output()).toContain('/login/link/spl_');
+      } finally {
+        await ok.stop();
+      }
+      // A later start shows no token, and says how to get one.
+      const again = await startServe({ dataDir: dir });
+      try {
+        expect(again.output()).not.toContain('Token:');
+        expect(again.output()).toMatch(/sitepub token create --project prj_/);
+        expect(again.output()).toContain('sitepub owner login-link --email owner@localhost');
+
+        // `sitepub mcp` on the same folder answers with the URLs of that running server, not :8787.
+        const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--data', dir], env: cliEnv(), stderr: 'pipe' });
+        const client = new Client({ name: 'e2e', version: '1' });
+        await client.connect(transport);
+        try {
+          const st = await client.callTool({ name: 'project_status', arguments: {} });
+          expect((st.structuredContent as { url: string }).url).toBe(`http://mysite.localhost:${again.port}`);
+        } finally {
+          await client.close();
+        }
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      blocker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('warns at start when a test-only SSRF exception is set', async () => {
+    const s = await startServe({ env: { SITEPUB_FETCH_ALLOW_ADDRESSES: '127.0.0.1' } });
+    try {
+      expect(s.output()).toContain('WARNING: SITEPUB_FETCH_ALLOW_ADDRESSES is set (127.0.0.1)');
+    } finally {
+      await s.stop();
+    }
   });
 });
 

@@ -1,4 +1,5 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
 import { openCore } from '../bootstrap.js';
 import { loadSettings, type Settings } from '../config.js';
 import type { Core } from '../core/core.js';
@@ -13,10 +14,17 @@ export type AdminCommand = Exclude<Command, 'serve' | 'mcp'>;
 
 type AdminRun<C extends AdminCommand> = (core: Core, parsed: Parsed<C>, settings: Settings) => Promise<void>;
 
+const CREATES_DATABASE: ReadonlySet<AdminCommand> = new Set(['migrate', 'import']);
+
 /** Runs one admin command on an open core, closed again however it ends. */
 export async function runAdmin<C extends AdminCommand>(command: C, parsed: Parsed<C>): Promise<number> {
   const { data } = (parsed as Parsed<AdminCommand>).values;
   const settings = loadSettings({ data });
+  // A mistyped --data must not quietly become a new, empty database: only `migrate` and `import`
+  // (and `serve`, `mcp`) make one.
+  if (!settings.databaseUrl && !CREATES_DATABASE.has(command) && !existsSync(path.join(settings.dataDir, 'sitepub.db'))) {
+    throw new UsageError(`No sitepub database in ${path.resolve(settings.dataDir)} (looked for sitepub.db). Check --data (or SITEPUB_DATA); \`sitepub migrate --data DIR\` makes a new one.`);
+  }
   const core = await openCore(settings);
   try {
     const run: AdminRun<C> = ADMIN[command];

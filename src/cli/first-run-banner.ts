@@ -1,3 +1,4 @@
+import type { Core } from '../core/core.js';
 import type { FirstOwner, FirstRun } from '../bootstrap.js';
 
 /**
@@ -38,4 +39,16 @@ export function firstRunBanner(first: FirstRun | undefined, owner: FirstOwner | 
 
 function clientConfig(token: string, url: string): string {
   return JSON.stringify({ mcpServers: { sitepub: { type: 'http', url: `${url}/mcp`, headers: { Authorization: `Bearer ${token}` } } } }, null, 2);
+}
+
+/** A start that shows no token (the project existed already): how to get one, and how to sign in. */
+export async function noTokenShownHint(core: Core): Promise<string> {
+  const projects = await core.projects.list();
+  const owners = await core.owners.list();
+  const project = projects.length === 1 ? projects[0]!.id : 'ID';
+  const email = owners.length === 1 ? owners[0]!.email : 'EMAIL';
+  return [
+    `  Tokens are shown only when made. A new one: \`sitepub token create --project ${project}\`${projects.length > 1 ? ' (`sitepub project list` shows ids)' : ''}.`,
+    `  Sign in to the platform: \`sitepub owner login-link --email ${email}\`.`,
+  ].join('\n');
 }

@@ -5,6 +5,8 @@ import { LOCAL_ACTOR } from '../core/projects.js';
 import { createLogger } from '../log.js';
 import { createMcpServer } from '../mcp/server.js';
 import { KEEP_RUNNING, type Parsed } from './options.js';
+import { readServerPublicUrl } from './server-record.js';
+import { warnTestOnlySettings } from './startup-warnings.js';
 import { toolFilterOf } from './tool-filter.js';
 
 /**
@@ -14,7 +16,11 @@ import { toolFilterOf } from './tool-filter.js';
  * 2026-07-28 request carrying its own protocol version (server/discover first, as a rule).
  */
 export async function runStdio({ values: v }: Parsed<'mcp'>): Promise<number> {
-  const settings = loadSettings({ data: v.data, project: v.project });
+  const loaded = loadSettings({ data: v.data, project: v.project });
+  // The URLs this server answers with are those of the `serve` on the same data folder, wherever it listens.
+  const served = process.env.SITEPUB_PUBLIC_URL || loaded.databaseUrl ? undefined : readServerPublicUrl(loaded.dataDir);
+  const settings = served ? { ...loaded, publicUrl: served } : loaded;
+  warnTestOnlySettings(settings);
   const logger = createLogger();
   const core = await openCore(settings);
   const first = await ensureFirstProject(core).catch(() => undefined);
