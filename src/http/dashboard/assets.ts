@@ -64,10 +64,10 @@ export function mountAssets(app: DashApp, deps: AppDeps): void {
 <label for="path">Path on the site <span class="muted">(optional)</span></label><input id="path" name="path" type="text" maxlength="255" placeholder="images/logo.png" aria-describedby="path-help">
 <p id="path-help" class="muted">Empty: the file's own name, at the site's root.</p>
 <fieldset><legend>Who can get it</legend>
-<label class="inline"><input type="radio" name="visibility" value="public" required> Public: anyone, at its site address</label><br>
+<label class="inline"><input type="radio" name="visibility" value="public" required> Public: anyone, at its site address</label>
 <label class="inline"><input type="radio" name="visibility" value="private"> Private: only through download links (files you sell)</label></fieldset>
 <label for="alt">Alt text <span class="muted">(images)</span></label><input id="alt" name="alt" type="text" maxlength="1000">
-<label class="inline"><input type="checkbox" name="overwrite" value="on"> Replace a file at the same path</label><br>
+<label class="inline"><input type="checkbox" name="overwrite" value="on"> Replace a file at the same path</label>
 <button type="submit">Upload</button></form></section>
 <h2 id="files">Files</h2><p class="muted" role="status">${total} ${total === 1 ? 'file' : 'files'}.</p>
 ${assets.length ? html`<div class="table-wrap"><table><caption class="sr">Assets</caption><thead><tr><th scope="col"><span class="sr">Thumbnail</span></th><th scope="col">Path</th><th scope="col">Type</th><th scope="col" class="num">Size</th><th scope="col">Visibility</th><th scope="col">Updated</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${rows}</tbody></table></div>${pager}` : ''}`,

@@ -62,7 +62,7 @@ ${assets.length === 0 ? html`<p>Upload a file first (<a href="${projectPath(proj
 <label for="filename">Saved as <span class="muted">(optional file name)</span></label><input id="filename" name="filename" type="text" maxlength="255">
 <label for="visitor">Only for visitor id <span class="muted">(optional)</span></label><input id="visitor" name="visitor_id" type="text" maxlength="200">
 <label for="redirect">When no longer valid, send to <span class="muted">(optional http(s) URL)</span></label><input id="redirect" name="expiration_redirect_url" type="url" maxlength="2048">
-<label class="inline"><input type="checkbox" name="require_confirmation" value="on"> Ask for a click first (for links sent by email: mail scanners cannot use them up)</label><br>
+<label class="inline"><input type="checkbox" name="require_confirmation" value="on"> Ask for a click first (for links sent by email: mail scanners cannot use them up)</label>
 <button type="submit">Create link</button></form>`}</section>
 <h2 id="links">Links</h2>${filters}<p class="muted" role="status">${total} ${status === 'all' ? '' : `${status} `}${total === 1 ? 'link' : 'links'}.</p>
 ${downloads.length ? html`<div class="table-wrap"><table><caption class="sr">Download links, newest first</caption><thead><tr><th scope="col">Link</th><th scope="col">File</th><th scope="col">Status</th><th scope="col" class="num">Uses</th><th scope="col">Expires</th><th scope="col">Visitor</th><th scope="col">Created</th><th scope="col">Last download</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${rows}</tbody></table></div>${pager}` : ''}`,

@@ -2,12 +2,11 @@ import type { Context } from 'hono';
 import type { AppDeps } from '../context.js';
 import type { SignedInOwner } from '../owner-auth.js';
 import type { DashApp } from './context.js';
-import { statusPill } from './format.js';
+import { statusPill, strParam } from './format.js';
 import { csrfForm } from './guard.js';
 import { html } from './html.js';
 import { csrfField, dashboardPage, projectPath } from './layout.js';
 import { callAccount } from './tool-call.js';
-import { strParam } from './format.js';
 
 /**
  * The signed-in home (`GET /`, CONTRACT section 8): the owner's projects with their site and

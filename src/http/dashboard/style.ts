@@ -17,8 +17,9 @@ nav.sections a{display:block;padding:.7rem .8rem;text-decoration:none;color:#333
 nav.sections a[aria-current=page]{border-color:#111;color:#111;font-weight:600}
 main{max-width:72rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem;overflow-wrap:anywhere}h2{font-size:1.2rem;margin:2rem 0 .6rem}
-section.card{background:#fff;border:1px solid #e2e2e2;border-radius:.5rem;padding:1rem;margin:1rem 0}
-label{display:block;margin:.7rem 0 .2rem;font-weight:600}label.inline{display:inline-flex;gap:.4rem;align-items:center;font-weight:400}
+section.card{background:#fff;border:1px solid #e2e2e2;border-radius:.5rem;padding:1rem;margin:1rem 0}section.card h2{margin-top:0}
+label{display:block;margin:.7rem 0 .2rem;font-weight:600}label.inline{display:flex;gap:.4rem;align-items:center;font-weight:400;margin:.6rem 0}
+fieldset{border:1px solid #ccc;border-radius:.4rem;margin:.8rem 0;padding:.2rem .8rem}legend{font-weight:600;padding:0 .3rem}
 input,select,textarea{font:inherit;max-width:100%;padding:.45rem;border:1px solid #888;border-radius:.35rem;background:#fff}
 input[type=text],input[type=search],input[type=url],input[type=number],input[type=file],select{width:24rem}
 input[type=checkbox]{width:auto}
@@ -35,7 +36,7 @@ button.small{padding:.2rem .6rem;margin:0;font-size:.9rem}
 table{border-collapse:collapse;width:100%;font-size:.95rem}caption{text-align:left;font-weight:600;padding:.5rem}
 th,td{padding:.45rem .6rem;border-bottom:1px solid #eee;text-align:left;vertical-align:top}th{background:#fafafa;white-space:nowrap}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-td form{margin:0}
+td form{margin:.2rem 0 0}td code{word-break:normal;overflow-wrap:anywhere}
 .status{display:inline-block;padding:0 .45rem;border-radius:1rem;font-size:.85rem;border:1px solid #999}
 .status-active,.status-published{background:#dcfce7;border-color:#15803d}.status-expired,.status-empty{background:#f3f4f6}
 .status-exhausted{background:#fef9c3;border-color:#a16207}.status-revoked{background:#fee2e2;border-color:#b91c1c}
