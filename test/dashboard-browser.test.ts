@@ -117,7 +117,12 @@ describe('the dashboard in Chromium (built server, real sockets)', () => {
     expect(await history.locator('tbody tr').first().textContent()).toContain('new headline');
     await shot('03-page');
 
-    // An old version's content.
+    // An old version: rendered with scripts off in an opaque origin, and its source.
+    await page.getByRole('link', { name: 'v2', exact: true }).click();
+    await expect(page.frameLocator('iframe.preview').locator('p').textContent()).resolves.toBe('Open daily from 7.');
+    const old = page.frames().find((f) => f.url().includes('/page/render'))!;
+    expect(await old.evaluate(() => [window.origin, (window as unknown as { ranOnSite?: number }).ranOnSite ?? null])).toEqual(['null', null]);
+    await page.getByRole('link', { name: '← index.html' }).click();
     await page.getByRole('link', { name: 'v1', exact: true }).click();
     expect(await page.locator('pre.source').textContent()).toContain('<p>Open daily.</p>');
     await page.getByRole('link', { name: /Compare with the live v3/ }).click();
