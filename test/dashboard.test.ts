@@ -249,6 +249,10 @@ describe('owner dashboard (app.request)', () => {
     expect(fake.status).toBe(415);
     expect(await fake.text()).toContain('Files are checked by content');
     expect((await up(new Blob([PNG_1PX]), 'x.png', {})).status).toBe(422);
+    // Past the largest file any type allows, the body is refused as it arrives.
+    const big = await up(new Blob([Buffer.alloc(5 * 1024 * 1024 + 100 * 1024)]), 'big.png', { visibility: 'public' });
+    expect(big.status).toBe(413);
+    expect(await big.text()).toContain('no file type allows that much');
     const svg = await up(new Blob(['<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>']), 'evil.svg', { visibility: 'public' });
     expect(svg.status).toBe(303);
 
