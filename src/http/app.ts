@@ -16,6 +16,8 @@ import { errorJson } from './respond.js';
 import { mountRest } from './rest.js';
 import { SiteCache, serveSite, siteReply } from './sites.js';
 
+const DASHBOARD_UPLOAD = /^\/dashboard\/p\/[^/]+\/assets$/;
+
 /**
  * The whole platform. One router (pipeline.ts) decides where each request goes, for both entry
  * points: `listener`, the Node request listener that production runs, answers sites and download
@@ -33,6 +35,8 @@ export function createApp(input: AppDeps): { app: Hono; cache: SiteCache; listen
     // Download links read at most a small form, and only after the token checks out (downloads.ts):
     // the platform's body limit would buffer up to its size first.
     if (c.req.path.startsWith('/d/')) return next();
+    // The dashboard's upload form has its own limit (the largest file a type allows) and its own 413 page.
+    if (c.req.method === 'POST' && DASHBOARD_UPLOAD.test(c.req.path)) return next();
     return bodyLimit({
       maxSize: options.maxBodyBytes,
       onError: (c2) => errorJson(c2, new SitepubError('PAYLOAD_TOO_LARGE', `Request body over ${options.maxBodyBytes} bytes. Use source_url for large files.`)),
