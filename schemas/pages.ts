@@ -23,6 +23,8 @@ const SEO_KEYS = {
 const meta = knownKeysObject(MAX_PAGE_META_BYTES, META_KEYS).optional().describe('Page metadata, e.g. {"title": "About us", "language": "en"}. `title` is shown in pages_list.');
 const seo = knownKeysObject(MAX_PAGE_META_BYTES, SEO_KEYS).optional().describe('SEO settings, e.g. {"description": "...", "robots": "index, follow"}.');
 const content = z.string().describe('The full HTML document of the page.');
+/** What a model is told when pages_patch comes without the hash it needs. */
+const WHERE_HASH_COMES_FROM = 'required: call pages_get with include_version=true first and pass its version_hash here';
 
 export const pageSummary = z.object({
   slug: z.string(),
@@ -77,7 +79,10 @@ const patchOp = z.strictObject({
 export const pagesPatchInput = z.strictObject({
   project_id: projectId,
   slug: pageSlug,
-  base_version_hash: z.string().min(1).describe('version_hash from pages_get with include_version=true.'),
+  base_version_hash: z
+    .string({ error: (iss) => (iss.input === undefined ? `${WHERE_HASH_COMES_FROM} (missing)` : undefined) })
+    .min(1, `${WHERE_HASH_COMES_FROM} (empty)`)
+    .describe('version_hash from pages_get with include_version=true.'),
   patches: z.array(patchOp).min(1).max(200).describe('Applied in order, all or nothing.'),
   patch_summary: z.string().max(500).optional().describe('Short human-readable description, kept in the version history.'),
 });

@@ -5,6 +5,7 @@ import { tokenError } from './download-token-errors.js';
 import { invalid } from './errors.js';
 import { isWellFormedToken, tokenHash } from './ids.js';
 import type { Project } from './projects.js';
+import { downloadTokenOf } from './token-input.js';
 
 export interface RevokedToken {
   token_id: string;
@@ -23,6 +24,7 @@ export async function revokeToken(
   project: Project,
   input: { token?: string | undefined; token_id?: string | undefined },
 ): Promise<RevokedToken> {
+  if (input.token !== undefined) input = { ...input, token: downloadTokenOf(input.token) };
   if ((input.token === undefined) === (input.token_id === undefined)) {
     throw invalid('Pass exactly one of token or token_id (token_id is shown by file-downloads_list_downloads).', { field: 'token' });
   }

@@ -28,6 +28,26 @@ export function versionHash(content: string, meta: string, seo: string): string 
   return sha256Hex(`${content}\u0000${meta}\u0000${seo}`).slice(0, 12);
 }
 
+/** The shape of every version hash versionHash makes: 12 lowercase hex digits. */
+const VERSION_HASH_SHAPE = /^[0-9a-f]{12}$/;
+
+/**
+ * A base_version_hash that differs from the page's current hash and cannot be any version's hash
+ * (a version number, a URL, a truncated or quoted hash) is a VALIDATION_ERROR saying where the
+ * hash comes from, not a VERSION_CONFLICT (nothing changed; the value was never a hash).
+ * Undefined for a well-formed hash, which the caller then treats as a conflict.
+ */
+export function malformedBaseHash(given: string): SitepubError | undefined {
+  if (VERSION_HASH_SHAPE.test(given)) return undefined;
+  const shown = given.length > 40 ? `${JSON.stringify(given.slice(0, 40))}...` : JSON.stringify(given);
+  return new SitepubError(
+    'VALIDATION_ERROR',
+    `base_version_hash ${shown} is not a version hash (12 hexadecimal characters, e.g. "3f9a0c1b2d4e"). ` +
+      'Call pages_get with include_version=true and pass its version_hash (not the version number).',
+    { field: 'base_version_hash' },
+  );
+}
+
 /** One version's metadata, as pages_versions lists it. */
 export interface VersionInfo {
   version: number;

@@ -16,7 +16,7 @@ import type { Project } from './projects.js';
 import { assertDistinctSlugs, checkBulkSize, forItem } from './bulk.js';
 import { normalizeSlug } from './slug.js';
 import { keyframe } from './version-store.js';
-import { PageHistory, versionHash, type VersionInfo } from './page-history.js';
+import { PageHistory, malformedBaseHash, versionHash, type VersionInfo } from './page-history.js';
 
 export { versionHash } from './page-history.js';
 
@@ -242,7 +242,7 @@ export class PageService {
     // As patch: hash and encode before the write lock. Without base_version_hash an update is
     // last-writer-wins, so a write that lands in between only means reading again.
     const out = await this.withFreshRead(project, slug, input.base_version_hash === undefined, async (current) => {
-      if (input.base_version_hash !== undefined && input.base_version_hash !== current.version_hash) throw await this.history.conflict(this.db, project.id, slug);
+      if (input.base_version_hash !== undefined && input.base_version_hash !== current.version_hash) throw malformedBaseHash(input.base_version_hash) ?? (await this.history.conflict(this.db, project.id, slug));
       const meta = input.meta !== undefined ? JSON.stringify(input.meta) : current.meta;
       const seo = input.seo !== undefined ? JSON.stringify(input.seo) : current.seo;
       const next = this.history.prepareVersion(current, { content: input.content, meta, seo, created_by: 'update', patch_summary: null });
@@ -275,7 +275,7 @@ export class PageService {
     // The read is of the committed row; if any write lands after it, the conditional UPDATE in
     // commitVersion matches nothing and this patch is a VERSION_CONFLICT, never applied to stale text.
     const current = await this.findRow(this.db, project.id, slug);
-    if (input.base_version_hash !== current.version_hash) throw await this.history.conflict(this.db, project.id, slug);
+    if (input.base_version_hash !== current.version_hash) throw malformedBaseHash(input.base_version_hash) ?? (await this.history.conflict(this.db, project.id, slug));
     const content = applyPatches(current.content, input.patches);
     const next = this.history.prepareVersion(current, { content, meta: current.meta, seo: current.seo, created_by: 'patch', patch_summary: input.patch_summary ?? null });
     const w = await this.db.transaction().execute((tx) => this.history.commitVersion(tx, project, current, next));

@@ -3,6 +3,7 @@ import { ACCOUNT_ENDPOINTS, invokeAccount } from '../../tools/account.js';
 import { invokeTool } from '../../tools/invoke.js';
 import { ALL_TOOLS, type ToolDef } from '../../tools/index.js';
 import { jsonSchemaOf } from '../../tools/json-schema.js';
+import { throwInRestWords } from '../../tools/rest-wording.js';
 import { authenticateBearer } from '../core/credentials.js';
 import { SitepubError } from '../core/errors.js';
 import type { AppDeps } from './context.js';
@@ -73,7 +74,7 @@ export function mountRest(app: Hono, deps: AppDeps): void {
     const coercers = queryCoercers(def);
     app.on(def.rest.method, def.rest.path, async (c) => {
       const actor = await authenticateBearer(core, bearer(c));
-      const { data } = await invokeTool(def, await argsOf(c, def, coercers), { core, actor, client: clientIp(c, deps.trust) ?? 'unknown' });
+      const { data } = await invokeTool(def, await argsOf(c, def, coercers), { core, actor, client: clientIp(c, deps.trust) ?? 'unknown' }).catch(throwInRestWords);
       return c.json({ success: true, data }, def.rest.status ?? 200);
     });
   }
