@@ -18,6 +18,11 @@ export interface Actor {
   projectId: string | null;
   scope: Scope;
   tokenId: string | null;
+  /**
+   * Authorized by an OAuth grant. A read-only grant can step up (MCP 2025-11-25: 403
+   * insufficient_scope, then the client asks the owner again), so its tool list shows the write tools.
+   */
+  oauth?: true;
 }
 
 export const LOCAL_ACTOR: Actor = { kind: 'local', projectId: null, scope: 'write', tokenId: null };

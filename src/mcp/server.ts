@@ -93,7 +93,10 @@ function notOffered(name: string, readOnly: boolean, listed: ReadonlySet<string>
  */
 export function createMcpServer(core: Core, session: McpSession): Server {
   const readOnly = session.filter?.readOnly === true || session.actor.scope === 'read';
-  const catalog = catalogFor(selectTools({ ...session.filter, readOnly }));
+  // A read-only OAuth grant still sees the write tools: calling one is how it learns to ask the
+  // owner for sitepub:write (step-up). An API token's scope is fixed, so its list leaves them out.
+  const listsWriteTools = !readOnly || (session.filter?.readOnly !== true && session.actor.oauth === true);
+  const catalog = catalogFor(selectTools({ ...session.filter, readOnly: !listsWriteTools }));
   const log = session.logger ?? silentLogger;
   const server = new Server(SERVER_INFO, { capabilities: CAPABILITIES, instructions: SERVER_INSTRUCTIONS, cacheHints: CACHE_HINTS });
 
@@ -104,7 +107,7 @@ export function createMcpServer(core: Core, session: McpSession): Server {
   server.setRequestHandler('tools/call', async (req): Promise<CallToolResult> => {
     const name = req.params.name;
     const def = catalog.byName.get(name);
-    if (!def) return notOffered(name, readOnly, catalog.names);
+    if (!def || (readOnly && !def.annotations.readOnlyHint)) return notOffered(name, readOnly, catalog.names);
     const started = performance.now();
     try {
       const { project, answer } = await runTool(def, req.params.arguments ?? {}, caller, `Invalid arguments for ${def.name}: `);

@@ -57,7 +57,7 @@ export class AccessTokenCheck {
     if (now.getTime() - Date.parse(row.last_used_at) >= OAUTH_POLICY.touchEveryMs) {
       await this.db.updateTable('oauth_grants').set({ last_used_at: now.toISOString() }).where('id', '=', row.grant_id).execute();
     }
-    const actor: Actor = { kind: 'project', projectId: row.project_id, scope: actorScope(row.scope), tokenId: row.grant_id };
+    const actor: Actor = { kind: 'project', projectId: row.project_id, scope: actorScope(row.scope), tokenId: row.grant_id, oauth: true };
     this.cache.set(hash, { actor, grantId: row.grant_id, expiresAt });
     return actor;
   }
