@@ -12,6 +12,6 @@ await build({
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
-  external: ['better-sqlite3', 'pg', 'undici', 'file-type'],
+  external: ['better-sqlite3', 'pg', 'undici', 'file-type', 'pdf-lib'],
   banner: { js: "import { createRequire as __sitepubRequire } from 'node:module'; const require = __sitepubRequire(import.meta.url);" },
 });

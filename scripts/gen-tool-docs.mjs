@@ -87,8 +87,9 @@ const ERRORS = {
     VALIDATION_ERROR: 'as `assets_upload` with `index`, or one slug twice in the request',
   },
   'file-downloads_generate_token': {
-    NOT_FOUND: 'no asset at `asset_url` in this project',
-    VALIDATION_ERROR: '`asset_url` on another host or malformed; `expiration_redirect_url` not absolute http(s); out-of-range numbers',
+    NOT_FOUND: 'no asset at `asset_url` (or at one of `asset_urls`: `field` names it) in this project',
+    VALIDATION_ERROR: '`asset_url` on another host or malformed; not exactly one of `asset_url` and `asset_urls`; a file listed twice; `expiration_redirect_url` not absolute http(s); a `stamp` placeholder that is unknown or has no value on the link (`{visitor_id}` without `visitor_id`, `{metadata.KEY}` without that key), a `stamp` on a link without a PDF; out-of-range numbers',
+    UNSUPPORTED_MEDIA_TYPE: 'a PDF that cannot be stamped (encrypted or damaged)',
   },
   'file-downloads_verify_token': {
     TOKEN_INVALID: 'malformed token, or no token of this project matches',
@@ -96,7 +97,8 @@ const ERRORS = {
     TOKEN_EXPIRED: 'past `expires_at`',
     TOKEN_EXHAUSTED: '`use_count` reached `max_uses`',
     TOKEN_WRONG_VISITOR: 'the token is bound to a visitor and `visitor_id` differs or is missing',
-    RATE_LIMITED: 'more than 20 refused checks within 60 s from this client (`retry_after`)',
+    NOT_FOUND: 'the file (or a file of the bundle) does not exist now; nothing was used (`token_id`, `missing_asset_urls`)',
+    RATE_LIMITED: 'more than 300 checks of unknown tokens within 60 s with this credential (`retry_after`); refusals of real tokens never count',
   },
   'file-downloads_list_downloads': { VALIDATION_ERROR: '`asset_url` on another host or malformed' },
   'file-downloads_revoke_token': {
@@ -104,6 +106,15 @@ const ERRORS = {
     VALIDATION_ERROR: 'not exactly one of `token` and `token_id`',
   },
   'file-downloads_get_stats': {},
+  'file-downloads_update_token': {
+    TOKEN_INVALID: 'no token of this project has this `token_id`',
+    TOKEN_REVOKED: 'the token is revoked (revocation is final)',
+    VALIDATION_ERROR: 'nothing to change; `add_uses` with `max_uses`; `add_uses` on an unlimited token; out-of-range numbers',
+  },
+  'file-downloads_list_attempts': { VALIDATION_ERROR: '`since` is not an ISO 8601 time' },
+  webhooks_set: { VALIDATION_ERROR: '`url` not an absolute http(s) URL or with credentials; an unknown event' },
+  webhooks_delete: {},
+  webhooks_list_deliveries: {},
 };
 
 /** What any tool may answer, whatever it does. */

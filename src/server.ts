@@ -45,13 +45,16 @@ export async function startHttp(core: Core, settings: Settings, logger: Logger, 
     server.once('error', reject);
     server.listen(port, settings.host, () => resolve());
   });
+  // Every serving process sends queued webhook events; the loops share the work by leases.
+  const deliverer = core.downloads.deliverer({ log: (msg, fields) => logger.warn(fields, msg) });
+  deliverer.start();
   return {
     port,
     url: `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         cache.close();
-        server.close(() => resolve());
+        server.close(() => void deliverer.stop().then(resolve, resolve));
         server.closeAllConnections();
       }),
   };

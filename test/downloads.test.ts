@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { VERIFY_GUESS_LIMIT } from '../src/core/download-verify.js';
 import { SitepubError } from '../src/core/errors.js';
+import { credentialOf } from '../tools/invoke.js';
 import { rebuildTokenCounters } from '../src/db/migrations/0006-token-state-counters.js';
 import { DIALECTS } from './dialects.js';
 import { b64, call, connect, makeApp, makeEnv, PDF_MIN, type TestEnv } from './helpers.js';
@@ -114,7 +116,9 @@ describe.each(DIALECTS)('download tokens (core) on %s', (dialect) => {
     expect(stats).toMatchObject({ total_tokens: 4, total_downloads: 2, active_tokens: 1, exhausted_tokens: 1, expired_tokens: 1, revoked_tokens: 1 });
     expect(stats.top_files).toEqual([{ asset_url: '/files/ebook.pdf', downloads: 2 }]);
     expect(stats.daily).toHaveLength(7);
-    expect(stats.daily.at(-1)).toEqual({ date: '2026-03-01', downloads: 2 });
+    expect(stats.daily.at(-1)).toEqual({ date: '2026-03-01', downloads: 2, refused: 0 });
+    // The tool's default: only days with activity.
+    expect((await env.core.downloads.stats(env.project, 7, false)).daily).toEqual([{ date: '2026-03-01', downloads: 2, refused: 0 }]);
   });
 
   it('get-stats token states equal a count of every token, as time passes and after a counter rebuild', async () => {
@@ -380,22 +384,42 @@ async function req2(env: TestEnv, token: string): Promise<void> {
   expect(r.status).toBe(200);
 }
 
-describe('verify-token is rate-limited per client too', () => {
-  it('blocks a client after too many failed checks, not others, and counts no successes', async () => {
+describe('verify-token is limited per credential, and only guesses count', () => {
+  it('blocks a credential after too many unknown tokens, not others, never for honest refusals or by address', async () => {
     const env = await makeEnv({ rateLimit: { points: 3, windowSec: 60 } });
     try {
       await setup(env);
       const g = await env.core.downloads.generate(env.project, { asset_url: '/files/ebook.pdf', max_uses: 0 });
-      for (let i = 0; i < 10; i++) await env.core.downloads.verify(env.project, { token: g.token }, 'honest');
+      const used = await env.core.downloads.generate(env.project, { asset_url: '/files/ebook.pdf', max_uses: 1 });
+      await env.core.downloads.verify(env.project, { token: used.token }, 'shop');
+      // Honest refusals (a used-up token, checked again and again) never count: far past any limit.
+      for (let i = 0; i < 400; i++) await expect(env.core.downloads.verify(env.project, { token: used.token, ip: '203.0.113.9' }, 'shop')).rejects.toMatchObject({ type: 'TOKEN_EXHAUSTED' });
+      // Guesses count per credential, generously (VERIFY_GUESS_LIMIT, not the links' per-address limit of 3 here).
       const types: string[] = [];
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < VERIFY_GUESS_LIMIT.points + 2; i++) {
         types.push(await env.core.downloads.verify(env.project, { token: `spd_guess${i}` }, 'guesser').then(() => 'ok', (e: SitepubError) => e.type));
       }
-      expect(types).toEqual(['TOKEN_INVALID', 'TOKEN_INVALID', 'TOKEN_INVALID', 'RATE_LIMITED', 'RATE_LIMITED']);
+      expect(types.slice(0, VERIFY_GUESS_LIMIT.points)).toEqual(Array(VERIFY_GUESS_LIMIT.points).fill('TOKEN_INVALID'));
+      expect(types.slice(VERIFY_GUESS_LIMIT.points)).toEqual(['RATE_LIMITED', 'RATE_LIMITED']);
       await expect(env.core.downloads.verify(env.project, { token: g.token }, 'guesser')).rejects.toMatchObject({ type: 'RATE_LIMITED' });
-      await expect(env.core.downloads.verify(env.project, { token: g.token }, 'honest')).resolves.toMatchObject({ valid: true });
+      // Another credential, from the same address, is not affected.
+      await expect(env.core.downloads.verify(env.project, { token: g.token }, 'shop')).resolves.toMatchObject({ valid: true });
       env.clock.advance(61_000);
       await expect(env.core.downloads.verify(env.project, { token: g.token }, 'guesser')).resolves.toMatchObject({ valid: true });
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('over MCP and REST the key is the credential (token id), not the caller address', async () => {
+    const env = await makeEnv();
+    try {
+      const a = await env.core.projects.issueToken({ projectId: env.project.id });
+      const b = await env.core.projects.issueToken({ projectId: env.project.id });
+      const actor = await env.core.projects.authenticate(a.token);
+      expect(credentialOf({ actor, client: '198.51.100.7' })).toBe(`cred:${a.token_id}`);
+      expect(credentialOf({ actor: await env.core.projects.authenticate(b.token), client: '198.51.100.7' })).not.toBe(credentialOf({ actor, client: '198.51.100.7' }));
+      expect(credentialOf({ actor: { kind: 'local', projectId: null, scope: 'write', tokenId: null }, client: 'local' })).toBe('local');
     } finally {
       await env.close();
     }

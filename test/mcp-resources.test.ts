@@ -54,9 +54,14 @@ describe('toolsets and read-only mode', () => {
       'file-downloads_list_downloads',
       'file-downloads_revoke_token',
       'file-downloads_get_stats',
+      'file-downloads_update_token',
+      'file-downloads_list_attempts',
+      'webhooks_set',
+      'webhooks_delete',
+      'webhooks_list_deliveries',
     ]);
     const ro = selectTools({ readOnly: true });
-    expect(ro.map((t) => t.name)).toEqual(['project_status', 'pages_list', 'pages_get', 'pages_versions', 'assets_list', 'assets_get', 'file-downloads_list_downloads', 'file-downloads_get_stats']);
+    expect(ro.map((t) => t.name)).toEqual(['project_status', 'pages_list', 'pages_get', 'pages_versions', 'assets_list', 'assets_get', 'file-downloads_list_downloads', 'file-downloads_get_stats', 'file-downloads_list_attempts', 'webhooks_list_deliveries']);
   });
 
   it('a read-only token cannot write even by calling a hidden tool name: FORBIDDEN names the scope', async () => {

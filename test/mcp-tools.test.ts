@@ -25,6 +25,11 @@ const DOCUMENTED_TOOLS = [
   'file-downloads_list_downloads',
   'file-downloads_revoke_token',
   'file-downloads_get_stats',
+  'file-downloads_update_token',
+  'file-downloads_list_attempts',
+  'webhooks_set',
+  'webhooks_delete',
+  'webhooks_list_deliveries',
 ];
 
 describe('tool catalogue', () => {

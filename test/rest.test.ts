@@ -65,7 +65,15 @@ describe('REST API: every endpoint end to end', () => {
     const refused = await api('POST', `${fp}/verify-token`, `${F}/verify-token`, { token });
     expect(refused.status).toBe(403);
     expect(refused.json.error.type).toBe('TOKEN_REVOKED');
-    expect((await api('GET', `${fp}/get-stats`, `${F}/get-stats?days=7`)).json.data).toMatchObject({ total_downloads: 1, revoked_tokens: 1 });
+    expect((await api('GET', `${fp}/get-stats`, `${F}/get-stats?days=7`)).json.data).toMatchObject({ total_downloads: 1, revoked_tokens: 1, refusals: [{ reason: 'TOKEN_REVOKED', attempts: 1 }] });
+    const gen2 = await api('POST', `${fp}/generate-token`, `${F}/generate-token`, { asset_url: '/files/x.pdf' });
+    expect((await api('POST', `${fp}/update-token`, `${F}/update-token`, { token_id: gen2.json.data.token_id, add_uses: 2 })).json.data).toMatchObject({ max_uses: 3, remaining_uses: 3 });
+    expect((await api('GET', `${fp}/list-attempts`, `${F}/list-attempts?outcome=refused`)).json.data).toMatchObject({ total: 1, attempts: [{ outcome: 'TOKEN_REVOKED' }] });
+    const wp = '/iapi/project/:project_id/webhooks';
+    const W = `/iapi/project/${env.project.id}/webhooks`;
+    expect((await api('POST', `${wp}/set`, `${W}/set`, { url: 'https://shop.example.com/hooks', events: ['download.completed'] })).json.data.secret).toMatch(/^whsec_/);
+    expect((await api('GET', `${wp}/list-deliveries`, `${W}/list-deliveries`)).json.data).toMatchObject({ webhook: { url: 'https://shop.example.com/hooks' }, total: 0 });
+    expect((await api('POST', `${wp}/delete`, `${W}/delete`, {})).json.data).toEqual({ deleted: true });
 
     for (const t of ALL_TOOLS) expect(seen.has(`${t.rest.method} ${t.rest.path}`), `${t.rest.method} ${t.rest.path}`).toBe(true);
   });

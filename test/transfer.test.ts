@@ -23,13 +23,16 @@ describe(`moving a project from SQLite to ${pgLabel} with export/import`, () => 
     await core.assets.upload(project, { slug: 'book.pdf', content: b64(PDF_MIN), private: true });
     const tok = await core.downloads.generate(project, { asset_url: '/book.pdf', max_uses: 3, expires_in_hours: 0 });
     await core.downloads.verify(project, { token: tok.token });
+    // A bundle link's files and the project's webhook move too.
+    const bundle = await core.downloads.generate(project, { asset_urls: ['/book.pdf', '/logo.png'] });
+    const hook = await core.downloads.webhooks.set(project, { url: 'https://shop.example.com/hooks', events: ['download.completed'] });
     const api = await core.projects.issueToken({ projectId: project.id });
     await core.owners.create({ email: 'ana@example.com', password: 'a long password' });
     const file = path.join(dir, 'export.jsonl');
     const out = createWriteStream(file);
     const counts = await exportData(core.db, out);
     await new Promise((r) => out.end(r));
-    expect(counts).toMatchObject({ projects: 1, pages: 1, page_versions: 2, assets: 2, blobs: 2, download_tokens: 1, download_events: 1, owners: 1 });
+    expect(counts).toMatchObject({ projects: 1, pages: 1, page_versions: 2, assets: 2, blobs: 2, download_tokens: 2, download_bundle_files: 2, download_events: 1, owners: 1, webhooks: 1 });
     await src.close();
 
     const target = await openTestDb('postgres');
@@ -44,6 +47,8 @@ describe(`moving a project from SQLite to ${pgLabel} with export/import`, () => 
       await expect(moved.downloads.verify(p, { token: tok.token })).resolves.toMatchObject({ use_count: 2, remaining_uses: 1 });
       await expect(moved.projects.authenticate(api.token)).resolves.toMatchObject({ projectId: project.id });
       expect((await moved.downloads.stats(p, 1)).total_downloads).toBe(2);
+      await expect(moved.downloads.verify(p, { token: bundle.token })).resolves.toMatchObject({ asset_urls: ['/book.pdf', '/logo.png'] });
+      expect((await moved.downloads.webhooks.set(p, { url: 'https://shop.example.com/hooks', events: ['download.completed'] })).secret).toBe(hook.secret);
       // Owners move with their password hashes: the same password signs in on the new database.
       await expect(moved.owners.signIn({ email: 'ana@example.com', password: 'a long password', ip: '127.0.0.1' })).resolves.toMatchObject({ email: 'ana@example.com' });
       await expect(importData(target.db, file)).rejects.toThrow(/empty database/);

@@ -32,8 +32,10 @@ export interface LinkedResource {
 export interface ToolContext {
   core: Core;
   project: Project;
-  /** Who is calling, for per-client limits: the client address over HTTP, 'local' over stdio. */
+  /** The client address over HTTP, 'local' over stdio: for the record only. */
   client: string;
+  /** The caller's credential (API token or OAuth grant), for per-credential limits (invoke.ts credentialOf). */
+  credential: string;
 }
 
 /**

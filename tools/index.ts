@@ -3,11 +3,12 @@ import type { ToolDef, Toolset } from './define.js';
 import { downloadTools } from './file-downloads.js';
 import { pageTools } from './pages.js';
 import { projectTools } from './project.js';
+import { webhookTools } from './webhooks.js';
 
 export type { ToolDef, Toolset } from './define.js';
 
 /** Every tool, in the order clients list them. */
-export const ALL_TOOLS: readonly ToolDef[] = [...projectTools, ...pageTools, ...assetTools, ...downloadTools];
+export const ALL_TOOLS: readonly ToolDef[] = [...projectTools, ...pageTools, ...assetTools, ...downloadTools, ...webhookTools];
 export const TOOLSETS: readonly Toolset[] = ['project', 'pages', 'assets', 'downloads'];
 
 export interface ToolFilter {

@@ -8,9 +8,15 @@ export interface Caller {
   actor: Actor;
   /** Project used when the call names none (stdio: --project / SITEPUB_PROJECT). */
   defaultProjectId?: string | undefined;
-  /** The client address over HTTP, 'local' over stdio: for per-client limits. */
+  /** The client address over HTTP, 'local' over stdio: for the record (never for limits: many callers share an address). */
   client: string;
 }
+
+/**
+ * The key a caller's per-credential limits count under: its API token or OAuth grant (the actor's
+ * tokenId), else what the edge names it by ('local' over stdio, the owner on the dashboard).
+ */
+export const credentialOf = (caller: Pick<Caller, 'actor' | 'client'>): string => (caller.actor.tokenId ? `cred:${caller.actor.tokenId}` : caller.client);
 
 /**
  * The one way a tool runs, for every edge: validate the arguments (nothing is written before this
@@ -27,7 +33,7 @@ export async function invokeTool(def: ToolDef, args: unknown, caller: Caller, er
 export async function runTool(def: ToolDef, args: unknown, caller: Caller, errorPrefix = ''): Promise<{ project: Project; answer: unknown }> {
   const input = parseToolInput(def, args, errorPrefix) as { project_id?: string };
   const project = await caller.core.projects.authorize(caller.actor, input.project_id, caller.defaultProjectId, !def.annotations.readOnlyHint);
-  return { project, answer: await def.handler({ core: caller.core, project, client: caller.client }, input) };
+  return { project, answer: await def.handler({ core: caller.core, project, client: caller.client, credential: credentialOf(caller) }, input) };
 }
 
 /** invokeTool's last step: the answer as the output schema defines it. */

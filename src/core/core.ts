@@ -61,7 +61,7 @@ export class Core {
     this.pages = new PageService(k, this.clock, this.urls, this.limits, this.bus, o.db);
     this.assets = new AssetService(k, this.clock, this.urls, this.limits, this.bus, o.db, o.fetchPolicy);
     this.limiter = new DbRateLimiter(k, this.clock, o.rateLimit);
-    this.downloads = new DownloadService(k, this.clock, this.urls, this.assets, this.limiter, o.db);
+    this.downloads = new DownloadService(k, this.clock, this.urls, this.assets, o.db, { allowAddresses: o.fetchPolicy?.allowAddresses, lookup: o.fetchPolicy?.lookup });
     this.owners = new OwnerService(k, this.clock, this.urls, this.projects, this.limiter, { windowSec: (o.rateLimit ?? DEFAULT_RATE_LIMIT).windowSec });
     this.oauth = new OAuthService(k, this.clock, this.urls, this.limiter, o.oauth ?? { fetch: { allowAddresses: o.fetchPolicy?.allowAddresses, lookup: o.fetchPolicy?.lookup } });
   }

@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import type { Kysely } from 'kysely';
+import { NOT_REFUSED, refusedCondition } from '../db/migrations/0014-seller-downloads.js';
 import type { Database } from '../db/schema.js';
 import { invalid } from './errors.js';
 
@@ -9,7 +10,7 @@ export interface DownloadAttempt {
   token_id: string | null;
   /** The file the link is for; null when no token matched. */
   asset_url: string | null;
-  /** 'ok' (a download), 'range' (a continuation), 'head', 'preview', or the refusal's error type (TOKEN_EXPIRED, ...). */
+  /** 'ok' (a download), 'range' (a continuation), 'head', 'preview', 'updated' (file-downloads_update_token), or the refusal's error type (TOKEN_EXPIRED, ...). */
   outcome: string;
   /** The client address cut to its /24 (IPv4) or /48 (IPv6), e.g. "203.0.113.0/24": enough to tell buyers apart, not to find one. */
   ip: string | null;
@@ -28,8 +29,8 @@ export interface AttemptFilter {
   offset?: number | undefined;
 }
 
-/** Outcomes that are not refusals: a download, its Range continuation, and looks that consume nothing. */
-export const NON_REFUSALS: readonly string[] = ['ok', 'range', 'head', 'preview'];
+/** Outcomes that are not refusals: a download, its Range continuation, looks that consume nothing, and changes by update-token. */
+export const NON_REFUSALS: readonly string[] = NOT_REFUSED;
 /** The filter value meaning "every refusal". */
 export const REFUSED = 'refused';
 
@@ -67,7 +68,8 @@ export async function listAttempts(db: Kysely<Database>, projectId: string, f: A
   if (f.token_id) base = base.where('token_id', '=', f.token_id);
   if (f.visitor_id) base = base.where('visitor_id', '=', f.visitor_id);
   if (f.since) base = base.where('at', '>=', new Date(f.since).toISOString());
-  if (f.outcome === REFUSED) base = base.where('outcome', 'not in', NON_REFUSALS);
+  // The same condition as the partial index of refusals (migration 0014), so the index serves it.
+  if (f.outcome === REFUSED) base = base.where(refusedCondition());
   else if (f.outcome) base = base.where('outcome', '=', f.outcome);
   const [rows, total] = await Promise.all([
     base.select(['at', 'token_id', 'asset_slug', 'outcome', 'ip', 'visitor_id', 'user_agent']).orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute(),

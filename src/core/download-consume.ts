@@ -5,11 +5,12 @@ import type { Database, DownloadTokenTable } from '../db/schema.js';
 import { syncRead } from '../db/sync-read.js';
 import type { Clock } from './clock.js';
 import type { DownloadQueries } from './download-queries.js';
-import { attemptEvent, useSteps, type AttemptInfo, type AttemptRecorder } from './download-record.js';
+import { attemptEvent, bundleSlugsQuery, hookEvents, outboxSteps, useSteps, type AttemptInfo, type AttemptRecorder } from './download-record.js';
 import { classifyToken } from './download-state.js';
 import { fileMissing, tokenError } from './download-token-errors.js';
 import type { SitepubError } from './errors.js';
 import { isWellFormedToken, sha256Hex, tokenHash } from './ids.js';
+import type { WebhookRegistry } from './webhooks/registry.js';
 
 /** A consumed (or validated) token with what is needed to serve the file. */
 export interface Grant {
@@ -18,6 +19,8 @@ export interface Grant {
   remaining_uses: number | null;
   /** Set (and nothing consumed) when a direct GET meets a token that asks for the confirmation page. */
   confirmation_required?: true;
+  /** Set (and nothing consumed) when a request that serves the bytes meets a stamped token: stamp, then consume with `stamped`. */
+  stamp_required?: true;
 }
 
 export interface ConsumeOptions {
@@ -27,6 +30,12 @@ export interface ConsumeOptions {
   grantFp?: string;
   /** A direct GET: a token that asks for confirmation answers with the grant to confirm instead. */
   direct?: boolean;
+  /**
+   * This request sends the file (a link, not verify-token). A stamped token then answers with
+   * `stamp_required` instead of consuming, unless `stamped` says the stamped copy is ready.
+   */
+  serves?: boolean;
+  stamped?: boolean;
 }
 
 /** How long after a use its Range continuations stay free. */
@@ -52,6 +61,7 @@ export class DownloadConsumer {
     private readonly clock: Clock,
     private readonly queries: DownloadQueries,
     private readonly recorder: AttemptRecorder,
+    private readonly hooks: WebhookRegistry,
   ) {
     this.commits = new GroupCommit(sqlDb);
   }
@@ -67,7 +77,7 @@ export class DownloadConsumer {
     if (!isWellFormedToken(rawToken, 'download')) throw tokenError('TOKEN_INVALID');
     const hash = tokenHash(rawToken);
     const visitor = attempt.visitorId ?? null;
-    const shape = { grant: !!opts.grantFp, visitor: visitor !== null, project: !!opts.projectId, direct: !!opts.direct };
+    const shape = { grant: !!opts.grantFp, visitor: visitor !== null, project: !!opts.projectId, direct: !!opts.direct, unstamped: !!opts.serves && !opts.stamped };
     const values = {
       now: nowIso,
       hash,
@@ -76,22 +86,40 @@ export class DownloadConsumer {
       fp: opts.grantFp ?? '',
       until: new Date(now.getTime() + GRANT_MS).toISOString(),
     };
+    const hooks = this.hooks;
+    let queued = false;
     const grouped = this.commits.run((all, run) => {
       const hit = run(this.queries.consume(shape, true)(values)) === 1 ? all(this.queries.tokenByHash(hash) as CompiledQuery<DownloadTokenTable>)[0] : undefined;
-      if (hit) for (const q of useSteps(this.queries, hit, attempt, nowIso)) all(q);
+      if (!hit) return hit;
+      for (const q of useSteps(this.queries, hit, attempt, nowIso)) all(q);
+      // Webhook events in the same transaction as the use; without webhooks, a cached empty set.
+      const events = hookEvents(hooks.cached(hit.project_id) ?? hooks.remember(hit.project_id, all(hooks.query(hit.project_id))), hit, 'ok');
+      if (events.length) {
+        const slugs = hit.bundle > 0 ? all(bundleSlugsQuery(this.db, hit.id)).map((r) => r.asset_slug) : undefined;
+        for (const q of outboxSteps(hooks, events, hit, 'ok', slugs, nowIso)) all(q);
+        queued = true;
+      }
       return hit;
     });
     const row = grouped
       ? await grouped
       : await this.db.transaction().execute(async (tx) => {
           const hit = (await tx.executeQuery(this.queries.consume(shape)(values) as CompiledQuery<DownloadTokenTable>)).rows[0];
-          if (hit) for (const q of useSteps(this.queries, hit, attempt, nowIso)) await tx.executeQuery(q);
+          if (!hit) return hit;
+          for (const q of useSteps(this.queries, hit, attempt, nowIso)) await tx.executeQuery(q);
+          const events = hookEvents(hooks.cached(hit.project_id) ?? hooks.remember(hit.project_id, (await tx.executeQuery(hooks.query(hit.project_id))).rows), hit, 'ok');
+          if (events.length) {
+            const slugs = hit.bundle > 0 ? (await tx.executeQuery(bundleSlugsQuery(this.db, hit.id))).rows.map((r) => r.asset_slug) : undefined;
+            for (const q of outboxSteps(hooks, events, hit, 'ok', slugs, nowIso)) await tx.executeQuery(q);
+            queued = true;
+          }
           return hit;
         });
+    if (queued) hooks.queued();
     if (row) return grantOf(row);
-    const refused = await this.refusal(hash, visitor, opts.projectId, nowIso);
+    const refused = await this.refusal(hash, visitor, opts, nowIso);
     if (!('error' in refused)) return refused;
-    if (refused.row) await this.recorder.record(refused.row, refused.error.type, attempt, nowIso);
+    if (refused.row) await this.recorder.recordRefusal(refused.row, refused.error.type, attempt, nowIso);
     throw refused.error;
   }
 
@@ -141,23 +169,28 @@ export class DownloadConsumer {
     return taken;
   }
 
-  private async fileExists(row: DownloadTokenTable): Promise<boolean> {
-    const hit = await this.db.selectFrom('assets').select('id').where('project_id', '=', row.project_id).where('slug', '=', row.asset_slug).executeTakeFirst();
-    return hit !== undefined;
+  /** The token's files that do not exist now (its one file, or those of its bundle). */
+  private async missingFiles(row: DownloadTokenTable): Promise<string[]> {
+    const slugs = row.bundle > 0 ? (await this.db.executeQuery(bundleSlugsQuery(this.db, row.id))).rows.map((r) => r.asset_slug) : [row.asset_slug];
+    const found = await this.db.selectFrom('assets').select('slug').where('project_id', '=', row.project_id).where('slug', 'in', slugs).execute();
+    const have = new Set(found.map((r) => r.slug));
+    return slugs.filter((s) => !have.has(s));
   }
 
-  /** Why nothing was consumed; or, for a usable token that wants confirmation, the grant to confirm. */
-  private async refusal(hash: string, visitor: string | null, projectId: string | undefined, nowIso: string): Promise<{ error: SitepubError; row?: DownloadTokenTable } | Grant> {
+  /** Why nothing was consumed; or, for a usable token that wants confirmation or a stamped copy, the grant to prepare. */
+  private async refusal(hash: string, visitor: string | null, opts: ConsumeOptions, nowIso: string): Promise<{ error: SitepubError; row?: DownloadTokenTable } | Grant> {
     let q = this.db.selectFrom('download_tokens').selectAll().where('token_hash', '=', hash);
-    if (projectId) q = q.where('project_id', '=', projectId);
+    if (opts.projectId) q = q.where('project_id', '=', opts.projectId);
     const row = await q.executeTakeFirst();
     if (!row) return { error: tokenError('TOKEN_INVALID') };
     const reason = classifyToken(row, visitor, nowIso);
     if (reason) return { error: tokenError(reason, row), row };
-    // A usable token: its file is missing (the UPDATE takes a use only while it exists), it asks
-    // for confirmation, or a concurrent request took the last use between the UPDATE and this read.
-    if (!(await this.fileExists(row))) return { error: fileMissing(row), row };
-    if (row.confirm === 1) return { ...grantOf(row), confirmation_required: true };
+    // A usable token: a file is missing (the UPDATE takes a use only while all exist), it asks for
+    // confirmation or a stamped copy, or a concurrent request took the last use between the UPDATE and this read.
+    const missing = await this.missingFiles(row);
+    if (missing.length) return { error: fileMissing(row, missing), row };
+    if (row.confirm === 1 && opts.direct) return { ...grantOf(row), confirmation_required: true };
+    if (row.stamp !== null && opts.serves && !opts.stamped) return { ...grantOf(row), stamp_required: true };
     return { error: tokenError('TOKEN_EXHAUSTED', row), row };
   }
 }

@@ -3,15 +3,22 @@ import type { Database, DownloadTokenTable } from '../db/schema.js';
 import type { AssetService } from './assets.js';
 import type { Clock } from './clock.js';
 import type { UrlConfig } from './config.js';
+import { BUNDLE_MAX, BUNDLE_MIN } from './download-bundle.js';
 import { servedDisposition, type Disposition } from './download-disposition.js';
 import { tokenBucket, type DownloadQueries } from './download-queries.js';
+import { checkStamp, stampLine, stampPdf } from './download-stamp.js';
 import { SitepubError, invalid, notFound } from './errors.js';
 import { mintToken, newId, tokenDisplayPrefix, tokenHash } from './ids.js';
 import type { Project } from './projects.js';
 import { normalizeSlug } from './slug.js';
 
 export interface GenerateTokenInput {
-  asset_url: string;
+  /** One file; or asset_urls for a bundle. */
+  asset_url?: string | undefined;
+  /** 2 to 50 files served as one ZIP by one link (one use). */
+  asset_urls?: readonly string[] | undefined;
+  /** Footer template drawn on every page of the PDF(s) at download time. */
+  stamp?: string | undefined;
   filename?: string | undefined;
   expires_in_hours?: number | undefined;
   expires_in_minutes?: number | undefined;
@@ -28,7 +35,10 @@ export interface GeneratedToken {
   token_id: string;
   token_prefix: string;
   download_url: string;
+  /** The file; for a bundle, its first file. */
   asset_url: string;
+  /** A bundle's files, in order (absent for a one-file link). */
+  asset_urls?: string[];
   filename: string;
   /** How the link serves the file: as asked, except attachment for active content (download-disposition.ts). */
   content_disposition: Disposition;
@@ -38,6 +48,7 @@ export interface GeneratedToken {
   metadata: Record<string, unknown>;
   require_confirmation: boolean;
   expiration_redirect_url: string | null;
+  stamp: string | null;
   created_at: string;
 }
 
@@ -108,14 +119,45 @@ export class DownloadGenerator {
     private readonly queries: DownloadQueries,
   ) {}
 
-  async generate(project: Project, input: GenerateTokenInput): Promise<GeneratedToken> {
-    const slug = assetSlugOf(project, input.asset_url);
-    const asset = await this.assets.getInfo(project, slug).catch((e: unknown) => {
+  private async assetInfo(project: Project, slug: string, field: string): Promise<Awaited<ReturnType<AssetService['getInfo']>>> {
+    return this.assets.getInfo(project, slug).catch((e: unknown) => {
       if (e instanceof SitepubError && e.type === 'NOT_FOUND') {
-        throw notFound(`Asset "${slug}"`, { hint: 'Upload it first with assets_upload (private: true keeps it off the public site).' });
+        throw notFound(`Asset "${slug}"`, { field, hint: 'Upload it first with assets_upload (private: true keeps it off the public site).' });
       }
       throw e;
     });
+  }
+
+  /** The files of the link: one, or a bundle's (2 to 50, distinct, all existing now). */
+  private async files(project: Project, input: GenerateTokenInput): Promise<Array<Awaited<ReturnType<AssetService['getInfo']>>>> {
+    if ((input.asset_url === undefined) === (input.asset_urls === undefined)) {
+      throw invalid('Pass exactly one of asset_url (one file) or asset_urls (2 to 50 files served as one ZIP).', { field: 'asset_url' });
+    }
+    if (input.asset_url !== undefined) return [await this.assetInfo(project, assetSlugOf(project, input.asset_url), 'asset_url')];
+    const urls = input.asset_urls!;
+    if (!Array.isArray(urls) || urls.length < BUNDLE_MIN || urls.length > BUNDLE_MAX) {
+      throw invalid(`asset_urls takes ${BUNDLE_MIN} to ${BUNDLE_MAX} files; for one file pass asset_url.`, { field: 'asset_urls' });
+    }
+    const slugs = urls.map((u, i) => {
+      try {
+        return assetSlugOf(project, u);
+      } catch (e) {
+        if (e instanceof SitepubError) throw new SitepubError(e.type, `asset_urls[${i}]: ${e.message}`, { ...e.details, field: `asset_urls.${i}` });
+        throw e;
+      }
+    });
+    const dup = slugs.findIndex((s, i) => slugs.indexOf(s) !== i);
+    if (dup >= 0) throw invalid(`asset_urls[${dup}] names /${slugs[dup]} a second time; list each file once.`, { field: `asset_urls.${dup}` });
+    const out = [];
+    for (const [i, slug] of slugs.entries()) out.push(await this.assetInfo(project, slug, `asset_urls.${i}`));
+    return out;
+  }
+
+  async generate(project: Project, input: GenerateTokenInput): Promise<GeneratedToken> {
+    const files = await this.files(project, input);
+    const bundle = files.length > 1 || input.asset_urls !== undefined;
+    const asset = files[0]!;
+    const slug = asset.slug;
     const hours = nonNegInt(input.expires_in_hours, 'expires_in_hours', 24 * 365 * 10);
     const minutes = nonNegInt(input.expires_in_minutes, 'expires_in_minutes', 60 * 24 * 365 * 10);
     const maxUses = nonNegInt(input.max_uses, 'max_uses', 1_000_000) ?? 1;
@@ -130,9 +172,11 @@ export class DownloadGenerator {
       throw invalid('visitor_id must be 1 to 200 characters', { field: 'visitor_id' });
     }
     const redirect = redirectUrl(input.expiration_redirect_url);
-    const filename = sanitizeFilename(input.filename ?? slug.slice(slug.lastIndexOf('/') + 1));
-    // Stored as it will be served, so the answer and the row say what the link does.
-    const disposition = servedDisposition(asset.content_type, input.content_disposition ?? 'attachment');
+    const filename = sanitizeFilename(input.filename ?? (bundle ? 'bundle.zip' : slug.slice(slug.lastIndexOf('/') + 1)));
+    // Stored as it will be served, so the answer and the row say what the link does (a ZIP is always an attachment).
+    const disposition = bundle ? 'attachment' : servedDisposition(asset.content_type, input.content_disposition ?? 'attachment');
+    const stamp = input.stamp === undefined ? null : checkStamp(input.stamp, input.visitor_id ?? null, metadata as Record<string, unknown>);
+    if (stamp !== null) await this.checkStampable(project, files, { stamp, visitor_id: input.visitor_id ?? null, metadata: metaText }, now);
     const token = mintToken('download');
     const row: DownloadTokenTable = {
       id: newId('dlt'),
@@ -155,10 +199,13 @@ export class DownloadGenerator {
       grant_fp: null,
       grant_until: null,
       grant_left: 0,
+      bundle: bundle ? files.length : 0,
+      stamp,
     };
     const counted = this.queries.stateCounts({ ...tokenBucket(row), tokens: 1, revoked: 0, exhausted: 0 });
     await this.db.transaction().execute(async (tx) => {
       await tx.insertInto('download_tokens').values(row).execute();
+      if (bundle) await tx.insertInto('download_bundle_files').values(files.map((f, position) => ({ token_id: row.id, position, project_id: project.id, asset_slug: f.slug }))).execute();
       await tx.executeQuery(counted);
     });
     return {
@@ -167,6 +214,7 @@ export class DownloadGenerator {
       token_prefix: row.token_prefix,
       download_url: downloadUrl(this.urls, token),
       asset_url: asset.path,
+      ...(bundle ? { asset_urls: files.map((f) => f.path) } : {}),
       filename,
       content_disposition: disposition,
       expires_at: expiresAt,
@@ -175,7 +223,22 @@ export class DownloadGenerator {
       metadata,
       require_confirmation: row.confirm === 1,
       expiration_redirect_url: redirect,
+      stamp,
       created_at: row.created_at,
     };
+  }
+
+  /**
+   * A stamp needs a PDF to draw on, and each PDF must be one pdf-lib can write: tried now, so the
+   * model learns it here rather than a buyer at the download (which would refuse without taking a use).
+   */
+  private async checkStampable(project: Project, files: ReadonlyArray<{ slug: string; content_type: string }>, t: { stamp: string; visitor_id: string | null; metadata: string }, now: Date): Promise<void> {
+    const pdfs = files.filter((f) => f.content_type.split(';')[0]!.trim().toLowerCase() === 'application/pdf');
+    if (pdfs.length === 0) throw invalid(files.length > 1 ? 'stamp draws on PDF files, and this bundle has none: leave stamp out.' : `stamp draws on PDF files; /${files[0]!.slug} is ${files[0]!.content_type}: leave stamp out.`, { field: 'stamp' });
+    const line = stampLine(t, now.toISOString().slice(0, 10));
+    for (const f of pdfs) {
+      const c = await this.assets.content(project.id, f.slug);
+      if (c) await stampPdf(c.data, line, f.slug);
+    }
   }
 }

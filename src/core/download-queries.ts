@@ -19,6 +19,11 @@ export interface ConsumeShape {
   readonly project: boolean;
   /** A direct GET: tokens that ask for the confirmation page are left for it. */
   readonly direct: boolean;
+  /**
+   * The request serves the bytes but has no stamped copy ready: stamped tokens are left alone, so
+   * the caller stamps first and then consumes (a PDF that cannot be stamped costs no use).
+   */
+  readonly unstamped: boolean;
 }
 
 type ConsumeKey = 'now' | 'hash' | 'fp' | 'until' | 'visitor' | 'project';
@@ -27,8 +32,8 @@ type ConsumeKey = 'now' | 'hash' | 'fp' | 'until' | 'visitor' | 'project';
 export class DownloadQueries {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Indexed by the shape's four flags and `plain` as bits: a lookup that builds no key string per request. */
-  private readonly consumeQueries: Array<ReturnType<typeof template> | undefined> = new Array(32).fill(undefined);
+  /** Indexed by the shape's five flags and `plain` as bits: a lookup that builds no key string per request. */
+  private readonly consumeQueries: Array<ReturnType<typeof template> | undefined> = new Array(64).fill(undefined);
 
   /**
    * The conditional UPDATE for one shape, compiled once: with RETURNING, or, for SQLite's group
@@ -36,11 +41,11 @@ export class DownloadQueries {
    * itself; the row is then read by hash in the same transaction, see tokenByHash).
    */
   consume(shape: ConsumeShape, plain = false): ReturnType<typeof template> {
-    const slot = (shape.grant ? 1 : 0) | (shape.visitor ? 2 : 0) | (shape.project ? 4 : 0) | (shape.direct ? 8 : 0) | (plain ? 16 : 0);
+    const slot = (shape.grant ? 1 : 0) | (shape.visitor ? 2 : 0) | (shape.project ? 4 : 0) | (shape.direct ? 8 : 0) | (shape.unstamped ? 16 : 0) | (plain ? 32 : 0);
     return (this.consumeQueries[slot] ??= this.compileConsume(shape, plain));
   }
 
-  private compileConsume({ grant, visitor, project, direct }: ConsumeShape, plain: boolean): ReturnType<typeof template> {
+  private compileConsume({ grant, visitor, project, direct, unstamped }: ConsumeShape, plain: boolean): ReturnType<typeof template> {
     const keys: ConsumeKey[] = ['now', 'hash', ...(grant ? (['fp', 'until'] as const) : []), ...(visitor ? (['visitor'] as const) : []), ...(project ? (['project'] as const) : [])];
     return template(keys, (p) => {
       let q = this.db
@@ -51,10 +56,12 @@ export class DownloadQueries {
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', p.now)]))
         .where((eb) => eb.or([eb('max_uses', '=', 0), eb('use_count', '<', eb.ref('max_uses'))]))
         .where((eb) => (visitor ? eb.or([eb('visitor_id', 'is', null), eb('visitor_id', '=', p.visitor)]) : eb('visitor_id', 'is', null)))
-        // Nothing lost: a use is taken only while its file exists, in the same statement.
-        .where((eb) => fileExists(eb));
+        // Nothing lost: a use is taken only while its file exists (every file of a bundle), in the same statement.
+        .where((eb) => fileExists(eb))
+        .where((eb) => eb.or([eb('bundle', '=', 0), eb.not(eb.exists(missingBundleFile(eb)))]));
       if (project) q = q.where('project_id', '=', p.project);
       if (direct) q = q.where('confirm', '=', 0);
+      if (unstamped) q = q.where('stamp', 'is', null);
       return plain ? q : q.returningAll();
     });
   }
@@ -104,14 +111,38 @@ export class DownloadQueries {
   }
 
   private dailyTemplate?: ReturnType<typeof template<'project' | 'day' | 'asset'>>;
+  /** One use of a one-file link on the day's counter: one file sent, one use. */
   daily(v: Record<'project' | 'day' | 'asset', unknown>): CompiledQuery<unknown> {
     this.dailyTemplate ??= template(['project', 'day', 'asset'], (p) =>
       this.db
         .insertInto('download_daily')
-        .values({ project_id: p.project, day: p.day, asset_slug: p.asset, downloads: 1 })
-        .onConflict((oc) => oc.columns(['project_id', 'day', 'asset_slug']).doUpdateSet((eb) => ({ downloads: eb('download_daily.downloads', '+', 1) }))),
+        .values({ project_id: p.project, day: p.day, asset_slug: p.asset, downloads: 1, uses: 1 })
+        .onConflict((oc) => oc.columns(['project_id', 'day', 'asset_slug']).doUpdateSet((eb) => ({ downloads: eb('download_daily.downloads', '+', 1), uses: eb('download_daily.uses', '+', 1) }))),
     );
     return this.dailyTemplate(v);
+  }
+
+  private bundleDailyTemplate?: ReturnType<typeof template<'token' | 'day'>>;
+  /** One use of a bundle link on the day's counters: each of its files sent once, the use counted on the first. */
+  bundleDaily(v: Record<'token' | 'day', unknown>): CompiledQuery<unknown> {
+    this.bundleDailyTemplate ??= template(['token', 'day'], (p) =>
+      this.db
+        .insertInto('download_daily')
+        .columns(['project_id', 'day', 'asset_slug', 'downloads', 'uses'])
+        .expression((eb) =>
+          eb
+            .selectFrom('download_bundle_files')
+            .select((s) => ['project_id', s.val(p.day).as('day'), 'asset_slug', s.lit(1).as('downloads'), s.case().when('position', '=', 0).then(1).else(0).end().as('uses')])
+            .where('token_id', '=', p.token),
+        )
+        .onConflict((oc) =>
+          oc.columns(['project_id', 'day', 'asset_slug']).doUpdateSet((eb) => ({
+            downloads: eb('download_daily.downloads', '+', eb.ref('excluded.downloads')),
+            uses: eb('download_daily.uses', '+', eb.ref('excluded.uses')),
+          })),
+        ),
+    );
+    return this.bundleDailyTemplate(v);
   }
 
   private stateTemplate?: ReturnType<typeof template<'project' | 'day' | 'hour' | 'tokens' | 'revoked' | 'exhausted'>>;
@@ -156,6 +187,15 @@ function fileExists(eb: ExpressionBuilder<Database, 'download_tokens'>): Express
       .whereRef('assets.project_id', '=', 'download_tokens.project_id')
       .whereRef('assets.slug', '=', 'download_tokens.asset_slug'),
   );
+}
+
+/** A file of this bundle token that does not exist now (none for a one-file token). */
+function missingBundleFile(eb: ExpressionBuilder<Database, 'download_tokens'>) {
+  return eb
+    .selectFrom('download_bundle_files as f')
+    .select('f.position')
+    .whereRef('f.token_id', '=', 'download_tokens.id')
+    .where((e) => e.not(e.exists(e.selectFrom('assets').select('assets.id').whereRef('assets.project_id', '=', 'f.project_id').whereRef('assets.slug', '=', 'f.asset_slug'))));
 }
 
 /** A template placeholder standing where the query takes a number. */

@@ -3,6 +3,8 @@ import { LRUCache } from 'lru-cache';
 import type { Database, DownloadTokenTable } from '../db/schema.js';
 import type { Clock } from './clock.js';
 import { tokenBucket, type DownloadQueries } from './download-queries.js';
+import { linkFacts, type WebhookEvent } from './webhooks/events.js';
+import type { WebhookRegistry } from './webhooks/registry.js';
 
 /** Who asked for a download link (recorded with each attempt; never the token itself). */
 export interface AttemptInfo {
@@ -14,6 +16,8 @@ export interface AttemptInfo {
 /** One HEAD or preview recorded per token and outcome per window (see recordLook). */
 const LOOK_WINDOW_MS = 60_000;
 const LOOK_KEYS = 10_000;
+/** Refusals of one token with one outcome recorded per minute per process (see recordRefusal). */
+export const REFUSALS_PER_MINUTE = 20;
 
 /** The token an event is about: null id and slug for an attempt no token matched. */
 type TokenRef = { project_id: string; id: string | null; asset_slug: string | null };
@@ -30,9 +34,35 @@ export function attemptEvent(queries: DownloadQueries, token: TokenRef, outcome:
  * after the UPDATE. Both consume paths (SQLite's group commit, the async transaction) run this list.
  */
 export function useSteps(queries: DownloadQueries, hit: DownloadTokenTable, a: AttemptInfo, at: string): CompiledQuery<unknown>[] {
-  const steps = [attemptEvent(queries, hit, 'ok', a, at), queries.daily({ project: hit.project_id, day: at.slice(0, 10), asset: hit.asset_slug })];
-  if (hit.max_uses > 0 && hit.use_count === hit.max_uses) steps.push(queries.stateCounts({ ...tokenBucket(hit), tokens: 0, revoked: 0, exhausted: 1 }));
+  const day = at.slice(0, 10);
+  const steps = [attemptEvent(queries, hit, 'ok', a, at), hit.bundle > 0 ? queries.bundleDaily({ token: hit.id, day }) : queries.daily({ project: hit.project_id, day, asset: hit.asset_slug })];
+  if (exhaustedBy(hit)) steps.push(queries.stateCounts({ ...tokenBucket(hit), tokens: 0, revoked: 0, exhausted: 1 }));
   return steps;
+}
+
+/** This use (hit: the row after it) took the last one. */
+const exhaustedBy = (hit: DownloadTokenTable): boolean => hit.max_uses > 0 && hit.use_count === hit.max_uses;
+
+/** The webhook events a use or refusal raises for a project subscribed to `subscribed`. */
+export function hookEvents(subscribed: ReadonlySet<WebhookEvent>, hit: DownloadTokenTable, outcome: string): WebhookEvent[] {
+  if (subscribed.size === 0) return [];
+  const out: WebhookEvent[] = [];
+  if (outcome === 'ok') {
+    if (subscribed.has('download.completed')) out.push('download.completed');
+    if (subscribed.has('token.exhausted') && exhaustedBy(hit)) out.push('token.exhausted');
+  } else if (subscribed.has('download.refused')) out.push('download.refused');
+  return out;
+}
+
+/** A bundle's files in order (for event payloads). */
+export function bundleSlugsQuery(db: Kysely<Database>, tokenId: string): CompiledQuery<{ asset_slug: string }> {
+  return db.selectFrom('download_bundle_files').select('asset_slug').where('token_id', '=', tokenId).orderBy('position').compile();
+}
+
+/** The outbox rows of `events` for this use or refusal. */
+export function outboxSteps(hooks: WebhookRegistry, events: readonly WebhookEvent[], hit: DownloadTokenTable, outcome: string, bundleSlugs: readonly string[] | undefined, at: string): CompiledQuery<unknown>[] {
+  const facts = linkFacts(hit, bundleSlugs);
+  return events.map((e) => hooks.outboxInsert(hit.project_id, e, e === 'download.refused' ? { ...facts, outcome } : facts, at));
 }
 
 /** Records attempts that consume nothing: refusals, HEADs and previews. */
@@ -41,12 +71,44 @@ export class AttemptRecorder {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly queries: DownloadQueries,
+    private readonly hooks: WebhookRegistry,
   ) {}
 
   private readonly looks = new LRUCache<string, number>({ max: LOOK_KEYS });
+  private readonly refusals = new LRUCache<string, { start: number; n: number }>({ max: LOOK_KEYS });
 
   async record(token: TokenRef, outcome: string, a: AttemptInfo, at: string = this.clock.now().toISOString()): Promise<void> {
     await this.db.executeQuery(attemptEvent(this.queries, token, outcome, a, at));
+  }
+
+  /**
+   * Records the refusal of a known token, with its download.refused webhook event in the same
+   * transaction when the project subscribed to it. At most REFUSALS_PER_MINUTE per token and
+   * outcome per minute in this process: refusals of real tokens no longer count against an
+   * address, so a script replaying a used-up link would otherwise turn each request into writes
+   * (and webhook deliveries); a person retrying a link stays far below it.
+   */
+  async recordRefusal(row: DownloadTokenTable, outcome: string, a: AttemptInfo, at: string): Promise<void> {
+    const nowMs = Date.parse(at);
+    const key = `${row.id}\u0000${outcome}`;
+    const seen = this.refusals.get(key);
+    if (seen && nowMs - seen.start < 60_000) {
+      if (seen.n >= REFUSALS_PER_MINUTE) return;
+      seen.n++;
+    } else this.refusals.set(key, { start: nowMs, n: 1 });
+    const event = attemptEvent(this.queries, row, outcome, a, at);
+    const subscribed = this.hooks.cached(row.project_id) ?? this.hooks.remember(row.project_id, (await this.db.executeQuery(this.hooks.query(row.project_id))).rows);
+    const events = hookEvents(subscribed, row, outcome);
+    if (events.length === 0) {
+      await this.db.executeQuery(event);
+      return;
+    }
+    await this.db.transaction().execute(async (tx) => {
+      const slugs = row.bundle > 0 ? (await tx.executeQuery(bundleSlugsQuery(this.db, row.id))).rows.map((r) => r.asset_slug) : undefined;
+      await tx.executeQuery(event);
+      for (const q of outboxSteps(this.hooks, events, row, outcome, slugs, at)) await tx.executeQuery(q);
+    });
+    this.hooks.queued();
   }
 
   /**

@@ -1,5 +1,6 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { refusedCondition } from '../db/migrations/0014-seller-downloads.js';
+import type { Database, DownloadTokenTable } from '../db/schema.js';
 import type { Clock } from './clock.js';
 import { classifyToken, type DownloadListItem, type TokenStatus } from './download-state.js';
 import { invalid, type ErrorType } from './errors.js';
@@ -42,36 +43,50 @@ export class DownloadReports {
     const offset = input.offset ?? 0;
     let base = this.db.selectFrom('download_tokens').where('project_id', '=', project.id);
     if (input.status && input.status !== 'all') base = base.where(this.statusFilter(input.status, nowIso));
-    if (input.asset_url) base = base.where('asset_slug', '=', this.resolveAssetSlug(project, input.asset_url));
+    if (input.asset_url) {
+      const slug = this.resolveAssetSlug(project, input.asset_url);
+      // The file's own links and the bundles that hold it.
+      base = base.where((eb) =>
+        eb.or([
+          eb('asset_slug', '=', slug),
+          eb('id', 'in', eb.selectFrom('download_bundle_files').select('token_id').where('project_id', '=', project.id).where('asset_slug', '=', slug)),
+        ]),
+      );
+    }
     if (input.visitor_id) base = base.where('visitor_id', '=', input.visitor_id);
     const [rows, total] = await Promise.all([
       base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute(),
       base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);
+    const bundles = await this.bundleFiles(rows.filter((r) => r.bundle > 0).map((r) => r.id));
     return {
-      downloads: rows.map((r) => ({
-        token_id: r.id,
-        token_prefix: r.token_prefix,
-        asset_url: `/${r.asset_slug}`,
-        filename: r.filename,
-        status: statusOf(classifyToken(r, r.visitor_id, nowIso)),
-        use_count: r.use_count,
-        max_uses: r.max_uses,
-        remaining_uses: r.max_uses === 0 ? null : Math.max(0, r.max_uses - r.use_count),
-        last_download_at: r.last_used_at,
-        expires_at: r.expires_at,
-        visitor_id: r.visitor_id,
-        metadata: JSON.parse(r.metadata) as Record<string, unknown>,
-        created_at: r.created_at,
-        revoked_at: r.revoked_at,
-      })),
+      downloads: rows.map((r) => itemOf(r, nowIso, bundles.get(r.id))),
       total: Number(total.n),
       limit,
       offset,
     };
   }
 
-  async stats(project: Project, days = 30): Promise<{
+  /** One token as list shows it. */
+  async item(row: DownloadTokenTable): Promise<DownloadListItem> {
+    const bundles = row.bundle > 0 ? await this.bundleFiles([row.id]) : undefined;
+    return itemOf(row, this.clock.now().toISOString(), bundles?.get(row.id));
+  }
+
+  /** The files of these bundle tokens, in order. */
+  async bundleFiles(tokenIds: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (tokenIds.length === 0) return out;
+    const rows = await this.db.selectFrom('download_bundle_files').select(['token_id', 'asset_slug']).where('token_id', 'in', tokenIds).orderBy('token_id').orderBy('position').execute();
+    for (const r of rows) out.set(r.token_id, [...(out.get(r.token_id) ?? []), r.asset_slug]);
+    return out;
+  }
+
+  /**
+   * Statistics over the last `days` days. `everyDay` lists every day of the window in `daily`
+   * (zeros included, as a chart wants); otherwise only days with downloads or refusals.
+   */
+  async stats(project: Project, days = 30, everyDay = true): Promise<{
     days: number;
     since: string;
     total_tokens: number;
@@ -81,7 +96,9 @@ export class DownloadReports {
     exhausted_tokens: number;
     revoked_tokens: number;
     top_files: Array<{ asset_url: string; downloads: number }>;
-    daily: Array<{ date: string; downloads: number }>;
+    refused_attempts: number;
+    refusals: Array<{ reason: string; attempts: number }>;
+    daily: Array<{ date: string; downloads: number; refused: number }>;
   }> {
     if (!Number.isInteger(days) || days < 1 || days > 3650) throw invalid('days must be a whole number from 1 to 3650', { field: 'days' });
     const now = this.clock.now();
@@ -95,7 +112,10 @@ export class DownloadReports {
     const hourStart = `${hourNow}:00:00.000Z`;
     const hourEnd = new Date(Date.parse(hourStart) + 3_600_000).toISOString();
     const daily = () => this.db.selectFrom('download_daily').where('project_id', '=', project.id).where('day', '>=', sinceDay);
-    const [buckets, boundary, top, perDayRows] = await Promise.all([
+    // Refusals per reason and per day from the partial index of refused attempts (migration 0014):
+    // only refusals are read, however many downloads the window holds.
+    const refusedRows = () => this.db.selectFrom('download_events').where('project_id', '=', project.id).where('at', '>=', since).where(refusedCondition());
+    const [buckets, boundary, top, perDayRows, reasons, refusedDays] = await Promise.all([
       this.db
         .selectFrom('download_token_daily')
         .where('project_id', '=', project.id)
@@ -121,9 +141,20 @@ export class DownloadReports {
         .orderBy('asset_slug')
         .limit(10)
         .execute(),
+      // Uses, not files: a bundle's download counts once (download_daily.uses, migration 0014).
       daily()
-        .select((eb) => ['day', eb.fn.sum<number>('downloads').as('n')])
+        .select((eb) => ['day', eb.fn.sum<number>('uses').as('n')])
         .groupBy('day')
+        .execute(),
+      refusedRows()
+        .select((eb) => ['outcome', eb.fn.countAll<number>().as('n')])
+        .groupBy('outcome')
+        .orderBy('n', 'desc')
+        .orderBy('outcome')
+        .execute(),
+      refusedRows()
+        .select((eb) => [sql<string>`substr(at, 1, 10)`.as('day'), eb.fn.countAll<number>().as('n')])
+        .groupBy(sql`substr(at, 1, 10)`)
         .execute(),
     ]);
     let total = 0;
@@ -142,11 +173,14 @@ export class DownloadReports {
     const daily_ = perDayRows.map((r) => ({ d: r.day, n: Number(r.n) }));
     const downloads = daily_.reduce((a, r) => a + r.n, 0);
     const perDay = new Map(daily_.map((r) => [r.d, r.n]));
-    const series: Array<{ date: string; downloads: number }> = [];
+    const refusedPerDay = new Map(refusedDays.map((r) => [r.day, Number(r.n)]));
+    const series: Array<{ date: string; downloads: number; refused: number }> = [];
     for (let i = 0; i < days; i++) {
       const d = new Date(startDay.getTime() + i * 86_400_000).toISOString().slice(0, 10);
-      series.push({ date: d, downloads: perDay.get(d) ?? 0 });
+      const row = { date: d, downloads: perDay.get(d) ?? 0, refused: refusedPerDay.get(d) ?? 0 };
+      if (everyDay || row.downloads > 0 || row.refused > 0) series.push(row);
     }
+    const refusals = reasons.map((r) => ({ reason: r.outcome, attempts: Number(r.n) }));
     return {
       days,
       since,
@@ -157,10 +191,33 @@ export class DownloadReports {
       exhausted_tokens: exhausted,
       revoked_tokens: revoked,
       top_files: top.map((r) => ({ asset_url: `/${r.asset_slug}`, downloads: Number(r.n) })),
+      refused_attempts: refusals.reduce((a, r) => a + r.attempts, 0),
+      refusals,
       daily: series,
     };
   }
 
+}
+
+function itemOf(r: DownloadTokenTable, nowIso: string, bundle: readonly string[] | undefined): DownloadListItem {
+  return {
+    token_id: r.id,
+    token_prefix: r.token_prefix,
+    asset_url: `/${r.asset_slug}`,
+    ...(r.bundle > 0 ? { asset_urls: (bundle ?? []).map((s) => `/${s}`) } : {}),
+    filename: r.filename,
+    status: statusOf(classifyToken(r, r.visitor_id, nowIso)),
+    use_count: r.use_count,
+    max_uses: r.max_uses,
+    remaining_uses: r.max_uses === 0 ? null : Math.max(0, r.max_uses - r.use_count),
+    last_download_at: r.last_used_at,
+    expires_at: r.expires_at,
+    visitor_id: r.visitor_id,
+    metadata: JSON.parse(r.metadata) as Record<string, unknown>,
+    stamp: r.stamp,
+    created_at: r.created_at,
+    revoked_at: r.revoked_at,
+  };
 }
 
 function statusOf(t: ErrorType | null): TokenStatus {

@@ -7,6 +7,8 @@ export interface DownloadListItem {
   token_id: string;
   token_prefix: string;
   asset_url: string;
+  /** A bundle's files, in order (absent for a one-file link). */
+  asset_urls?: string[];
   filename: string;
   status: TokenStatus;
   use_count: number;
@@ -16,6 +18,8 @@ export interface DownloadListItem {
   expires_at: string | null;
   visitor_id: string | null;
   metadata: Record<string, unknown>;
+  /** The PDF footer template, or null. */
+  stamp: string | null;
   created_at: string;
   revoked_at: string | null;
 }

@@ -27,10 +27,12 @@ export function tokenError(type: TokenErrorType, token?: Pick<DownloadTokenTable
  * The link is fine but its file is gone (deleted, or not uploaded yet): nothing was consumed, and
  * the same link works again once a file is uploaded at the same asset_url.
  */
-export function fileMissing(token: Pick<DownloadTokenTable, 'id' | 'asset_slug'>): SitepubError {
+export function fileMissing(token: Pick<DownloadTokenTable, 'id' | 'asset_slug'>, missing: readonly string[] = [token.asset_slug]): SitepubError {
+  const list = missing.map((s) => `/${s}`);
+  const what = list.length === 1 ? `The file behind this link (${list[0]}) does not exist now` : `${list.length} files of this bundle link (${list.join(', ')}) do not exist now`;
   return new SitepubError(
     'NOT_FOUND',
-    `The file behind this link (/${token.asset_slug}) does not exist now, so no use was taken. Upload it again at the same asset_url with assets_upload and the same link works again.`,
-    { token_id: token.id, field: 'asset_url' },
+    `${what}, so no use was taken. Upload ${list.length === 1 ? 'it' : 'them'} again at the same path with assets_upload and the same link works again.`,
+    { token_id: token.id, field: 'asset_url', missing_asset_urls: list },
   );
 }

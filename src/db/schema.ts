@@ -26,7 +26,10 @@ export interface DownloadDailyTable {
   /** YYYY-MM-DD, UTC */
   day: string;
   asset_slug: string;
+  /** Files sent: a bundle's use counts once for each of its files. */
   downloads: number;
+  /** Link uses (migration 0014): a bundle's use counts once, on its first file. */
+  uses: Generated<number>;
 }
 
 /** Token-state counters per creation day and expiry hour (migration 0006), for get-stats. */
@@ -139,6 +142,50 @@ export interface DownloadTokenTable {
   grant_until: string | null;
   /** Range continuations the open grant still serves without a new use (migration 0009). */
   grant_left: number;
+  /** Files of a bundle link (download_bundle_files), 0 for a one-file link (migration 0014). */
+  bundle: number;
+  /** Footer template drawn on every page of a PDF at download time, or null (migration 0014). */
+  stamp: string | null;
+}
+
+/** The files of a bundle link, in order; position 0 is also the token's asset_slug (migration 0014). */
+export interface DownloadBundleFileTable {
+  token_id: string;
+  position: number;
+  project_id: string;
+  asset_slug: string;
+}
+
+/** A project's webhook (migration 0014). `events` is a comma-separated list; `secret` signs deliveries. */
+export interface WebhookTable {
+  project_id: string;
+  url: string;
+  events: string;
+  secret: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An event to deliver to a project's webhook (migration 0014). */
+export interface WebhookOutboxTable {
+  id: string;
+  project_id: string;
+  event: string;
+  /** The JSON body, fixed when the event happened. */
+  payload: string;
+  created_at: string;
+  status: 'pending' | 'delivered' | 'failed';
+  /** Delivery attempts made (or under way). */
+  attempts: number;
+  /** When the next attempt is due. */
+  next_at: string;
+  /** A claim by one delivery loop until this time (see webhooks/delivery.ts). */
+  lease_until: string | null;
+  leased_by: string | null;
+  /** HTTP status of the last attempt, null when it got no answer. */
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: string | null;
 }
 
 export interface DownloadEventTable {
@@ -293,4 +340,7 @@ export interface Database {
   oauth_grants: OAuthGrantTable;
   oauth_tokens: OAuthTokenTable;
   oauth_assertion_jtis: OAuthAssertionJtiTable;
+  download_bundle_files: DownloadBundleFileTable;
+  webhooks: WebhookTable;
+  webhook_outbox: WebhookOutboxTable;
 }

@@ -17,8 +17,12 @@ const TABLES: ReadonlyArray<{ name: keyof Database; key: string[] }> = [
   { name: 'blobs', key: ['sha256'] },
   { name: 'assets', key: ['id'] },
   { name: 'download_tokens', key: ['id'] },
+  { name: 'download_bundle_files', key: ['token_id', 'position'] },
   { name: 'download_events', key: ['id'] },
   { name: 'download_daily', key: ['project_id', 'day', 'asset_slug'] },
+  // A project's webhook (its URL, events and signing secret) moves; the outbox, a delivery
+  // history with retries bound to this server's timers, does not.
+  { name: 'webhooks', key: ['project_id'] },
   // Owner accounts move with the data (password hashes stay hashes); sessions and sign-in links
   // do not: after a move, owners sign in again.
   { name: 'owners', key: ['id'] },
@@ -97,7 +101,10 @@ export async function importData(db: Db, file: string): Promise<Record<string, n
         await flush();
         batch.table = rec.table;
       }
-      batch.rows.push(decode(rec.row));
+      const row = decode(rec.row);
+      // Exports from before migration 0014 have no download_daily.uses: each download was one use.
+      if (rec.table === 'download_daily' && !('uses' in row)) row.uses = row.downloads;
+      batch.rows.push(row);
     }
     await flush();
     // Derived from the tokens, so rebuilt rather than carried (exports of any version agree).

@@ -2,9 +2,8 @@ import contentDisposition from 'content-disposition';
 import type { Context, Hono } from 'hono';
 import { LRUCache } from 'lru-cache';
 import parseRange from 'range-parser';
-import type { AssetService } from '../core/assets.js';
 import { isActiveContentType, servedDisposition } from '../core/download-disposition.js';
-import { DownloadService, type Grant } from '../core/downloads.js';
+import { DownloadService, type Grant, type Payload } from '../core/downloads.js';
 import { SitepubError } from '../core/errors.js';
 import { clientIp } from './client-ip.js';
 import type { AppDeps } from './context.js';
@@ -17,8 +16,6 @@ const PREVIEW_BOTS =
 
 /** The confirmation form carries one short field (visitor_id); anything much bigger is not our form. */
 const FORM_MAX_BYTES = 4096;
-
-type Asset = NonNullable<Awaited<ReturnType<AssetService['content']>>>;
 
 /** One request to a download link, whatever carried it (Hono in tests and for POST, the raw Node socket for GET/HEAD). */
 export interface DownloadRequest {
@@ -43,10 +40,10 @@ function isPreview(r: DownloadRequest): boolean {
  */
 type Slice = 'full' | 'unsatisfiable' | { start: number; end: number };
 
-function sliceOf(asset: Asset, range: string | undefined, ifRange: string | undefined): Slice {
+function sliceOf(payload: Payload, range: string | undefined, ifRange: string | undefined): Slice {
   if (!range) return 'full';
-  if (ifRange !== undefined && ifRange.trim() !== etagOf(asset.row.sha256)) return 'full';
-  const r = parseRange(asset.data.byteLength, range, { combine: true });
+  if (ifRange !== undefined && ifRange.trim() !== payload.etag) return 'full';
+  const r = parseRange(payload.size, range, { combine: true });
   if (r === -1) return 'unsatisfiable';
   if (r === -2 || r.type !== 'bytes' || r.length !== 1) return 'full';
   return r[0]!;
@@ -59,10 +56,14 @@ function sliceOf(asset: Asset, range: string | undefined, ifRange: string | unde
  */
 const isResume = (s: Slice): boolean => s === 'unsatisfiable' || (s !== 'full' && s.start > 0);
 
-async function assetOf(deps: AppDeps, g: Grant): Promise<Asset> {
-  const asset = await deps.core.assets.content(g.token.project_id, g.token.asset_slug);
-  if (!asset) throw new SitepubError('NOT_FOUND', 'The file behind this link is no longer available.');
-  return asset;
+/** The day of a time, for a stamp's {date}: a use's own day, so its continuations draw the same line. */
+const dayOf = (iso: string): string => iso.slice(0, 10);
+
+/** What the link sends for this grant (its file, stamped copy or bundle), read on the day of `atIso`. */
+async function payloadOf(deps: AppDeps, g: Grant, atIso: string): Promise<Payload> {
+  const payload = await deps.core.downloads.payload(g.token, dayOf(atIso));
+  if (!payload) throw new SitepubError('NOT_FOUND', 'The file behind this link is no longer available.');
+  return payload;
 }
 
 /**
@@ -99,38 +100,54 @@ export async function downloadReply(deps: AppDeps, r: DownloadRequest): Promise<
         throw e;
       }
       await downloads.recordLook(g.token, r.method === 'HEAD' ? 'head' : 'preview', attempt);
-      if (r.method === 'HEAD') return fileReply(g, await assetOf(deps, g), 'full', true);
+      if (r.method === 'HEAD') return fileReply(g, await payloadOf(deps, g, core.clock.now().toISOString()), 'full', true);
       return previewPage();
     }
     const fp = DownloadService.fingerprint(r.ip, ua);
     const range = r.method === 'GET' ? r.header('range') : undefined;
     let grant: Grant | undefined;
-    let asset: Asset | undefined;
+    let payload: Payload | undefined;
     let slice: Slice = 'full';
     // Only a Range request can be a continuation: a plain GET goes straight to its one UPDATE.
     if (range) {
       const open = await downloads.openGrant(r.token, fp);
       if (open) {
-        asset = await assetOf(deps, open);
-        slice = sliceOf(asset, range, r.header('if-range'));
+        // The copy of the use this grant belongs to (a stamp dated that day).
+        payload = await payloadOf(deps, open, open.token.last_used_at ?? core.clock.now().toISOString());
+        slice = sliceOf(payload, range, r.header('if-range'));
         if (isResume(slice) && (await downloads.takeContinuation(open, fp, attempt))) grant = open;
+        else if (open.token.stamp !== null) payload = undefined; // a new use: stamped with its own day
       }
     }
     if (!grant) {
-      try {
-        grant = await downloads.consume(r.token, attempt, { grantFp: fp, direct: r.method === 'GET' });
-      } catch (e) {
-        await countGuess(e);
-        throw e;
-      }
+      const consume = (stamped: boolean): Promise<Grant> =>
+        downloads.consume(r.token, attempt, { grantFp: fp, direct: r.method === 'GET', serves: true, stamped }).catch(async (e: unknown) => {
+          await countGuess(e);
+          throw e;
+        });
+      grant = await consume(false);
       if (grant.confirmation_required) return confirmationPage(grant, attempt.visitorId);
+      if (grant.stamp_required) {
+        // Stamped before the use is taken: a PDF that cannot be stamped costs the buyer nothing.
+        const at = core.clock.now().toISOString();
+        try {
+          payload = await payloadOf(deps, grant, at);
+        } catch (e) {
+          if (e instanceof SitepubError && e.type !== 'NOT_FOUND') await downloads.recordRefusal(grant.token, e.type, attempt);
+          throw e;
+        }
+        grant = await consume(true);
+        // Midnight passed between stamping and the use: stamp with the use's day, as its continuations will.
+        if (grant.token.last_used_at && dayOf(grant.token.last_used_at) !== dayOf(at)) payload = undefined;
+        else slice = sliceOf(payload, range, r.header('if-range'));
+      }
     }
-    // Same token, same file: an asset looked up for the grant above serves the consumed use too.
-    if (!asset) {
-      asset = await assetOf(deps, grant);
-      slice = sliceOf(asset, range, r.header('if-range'));
+    // Same token, same file: a payload read for the grant above serves the consumed use too.
+    if (!payload) {
+      payload = await payloadOf(deps, grant, grant.token.last_used_at ?? core.clock.now().toISOString());
+      slice = sliceOf(payload, range, r.header('if-range'));
     }
-    return fileReply(grant, asset, slice, false);
+    return fileReply(grant, payload, slice, false);
   } catch (e) {
     if (!(e instanceof SitepubError)) deps.logger.error({ err: e }, 'download failed');
     return refusalPage(e, r.method);
@@ -142,10 +159,9 @@ const guessKey = (ip: string | null): string => `link:${ip ?? 'unknown'}`;
 
 /** Response headers of one file under one filename, built once (a download link is used again and again). */
 const headerCache = new LRUCache<string, Readonly<Record<string, string>>>({ max: 1000 });
-const etagOf = (sha256: string): string => `"a-${sha256.slice(0, 24)}"`;
 
-function fileHeaders(type: string, sha256: string, filename: string, disposition: 'attachment' | 'inline'): Readonly<Record<string, string>> {
-  const key = `${type}\u0000${sha256}\u0000${filename}\u0000${disposition}`;
+function fileHeaders(type: string, etag: string, filename: string, disposition: 'attachment' | 'inline'): Readonly<Record<string, string>> {
+  const key = `${type}\u0000${etag}\u0000${filename}\u0000${disposition}`;
   let h = headerCache.get(key);
   if (h) return h;
   const built: Record<string, string> = {
@@ -153,7 +169,7 @@ function fileHeaders(type: string, sha256: string, filename: string, disposition
     'Content-Type': type,
     'Content-Disposition': contentDisposition(filename, { type: servedDisposition(type, disposition) }),
     'Accept-Ranges': 'bytes',
-    ETag: etagOf(sha256),
+    ETag: etag,
   };
   // Active content never renders on the platform's origin: attachment (above), and sandboxed should a browser render it anyway.
   if (isActiveContentType(type)) built['Content-Security-Policy'] = "default-src 'none'; sandbox";
@@ -161,18 +177,18 @@ function fileHeaders(type: string, sha256: string, filename: string, disposition
   return h;
 }
 
-function fileReply(g: Grant, asset: Asset, slice: Slice, headOnly: boolean): Reply {
-  const headers = { ...fileHeaders(asset.row.content_type, asset.row.sha256, g.token.filename, g.token.disposition) };
-  const size = asset.data.byteLength;
+function fileReply(g: Grant, payload: Payload, slice: Slice, headOnly: boolean): Reply {
+  const headers = { ...fileHeaders(payload.contentType, payload.etag, g.token.filename, g.token.disposition) };
+  const size = payload.size;
   if (slice === 'unsatisfiable') return { status: 416, headers: { ...headers, 'Content-Range': `bytes */${size}` }, body: null };
   if (slice !== 'full') {
     const { start, end } = slice;
     headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
     headers['Content-Length'] = String(end - start + 1);
-    return { status: 206, headers, body: headOnly ? null : asset.data.subarray(start, end + 1) };
+    return { status: 206, headers, body: headOnly ? null : payload.body(start, end) };
   }
   headers['Content-Length'] = String(size);
-  return { status: 200, headers, body: headOnly ? null : asset.data };
+  return { status: 200, headers, body: headOnly || size === 0 ? null : payload.body(0, size - 1) };
 }
 
 /**

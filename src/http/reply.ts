@@ -1,20 +1,35 @@
 import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
-/** A response in plain data: written straight to a Node socket (the hot paths) or turned into a Response (Hono). */
+/**
+ * A response in plain data: written straight to a Node socket (the hot paths) or turned into a
+ * Response (Hono). The body is bytes, or a stream for what is made while it is sent (a bundle's ZIP).
+ */
 export interface Reply {
   status: number;
   headers: Record<string, string>;
-  body: Uint8Array | null;
+  body: Uint8Array | Readable | null;
 }
 
 export function toResponse(r: Reply): Response {
-  return new Response(r.body as Uint8Array<ArrayBuffer> | null, { status: r.status, headers: r.headers });
+  const body = r.body instanceof Readable ? (Readable.toWeb(r.body) as ReadableStream<Uint8Array>) : (r.body as Uint8Array<ArrayBuffer> | null);
+  return new Response(body, { status: r.status, headers: r.headers });
 }
 
 /** Writes a reply to the socket: at once when it is ready (a cache hit), else when it settles. */
 export function writeReply(res: ServerResponse, out: Reply | Promise<Reply>, onError: (e: unknown) => void): void {
   if (!(out instanceof Promise)) {
     res.writeHead(out.status, out.headers);
+    if (out.body instanceof Readable) {
+      // A stream that fails midway cannot change the status any more: the connection is cut, so the
+      // client sees an incomplete transfer (Content-Length says how much was due) and can resume.
+      pipeline(out.body, res).catch((e: unknown) => {
+        if (!res.destroyed) onError(e);
+        res.destroy();
+      });
+      return;
+    }
     res.end(out.body);
     return;
   }

@@ -17,9 +17,16 @@ export interface SafeFetchOptions {
   /** Injectable DNS lookup (dns.lookup's signature), so tests need no network. */
   lookup?: LookupFunction | undefined;
   userAgent?: string | undefined;
+  /** A POST (webhook deliveries) with these headers and body; default GET. Use maxRedirects 0: a redirected POST is not followed. */
+  post?: { headers: Readonly<Record<string, string>>; body: string } | undefined;
+  /** What the URL is called in error messages (default "source_url"). */
+  label?: string | undefined;
+  /** Answer any final HTTP status instead of failing on one outside 2xx (the caller reads `status`). */
+  anyStatus?: boolean | undefined;
 }
 
 export interface SafeFetchResult {
+  status: number;
   bytes: Buffer;
   contentType: string | null;
   finalUrl: string;
@@ -33,10 +40,10 @@ function discard(body: { on(event: 'error', l: () => void): unknown; destroy(): 
   body.destroy();
 }
 
-function blocked(url: string, why: string): SitepubError {
+function blocked(url: string, why: string, label = 'source_url'): SitepubError {
   return new SitepubError(
     'SOURCE_URL_BLOCKED',
-    `source_url ${url} was refused: ${why}. Private, loopback, link-local and cloud-metadata addresses are never fetched. ` +
+    `${label} ${url} was refused: ${why}. Private, loopback, link-local and cloud-metadata addresses are never fetched. ` +
       'Use a public http(s) URL, or send the file bytes in content / content_text instead.',
   );
 }
@@ -77,18 +84,18 @@ function guardedLookup(base: LookupFunction, allow: ReadonlySet<string>): Lookup
   }) as LookupFunction;
 }
 
-function checkUrl(url: URL, allow: ReadonlySet<string>): void {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw blocked(url.href, `only http and https URLs are fetched, not ${url.protocol}`);
-  if (url.username || url.password) throw blocked(url.href, 'URLs with credentials are not fetched');
+function checkUrl(url: URL, allow: ReadonlySet<string>, label?: string): void {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw blocked(url.href, `only http and https URLs are fetched, not ${url.protocol}`, label);
+  if (url.username || url.password) throw blocked(url.href, 'URLs with credentials are not fetched', label);
   const host = url.hostname.toLowerCase().replace(/\.$/, '');
   const literal = isBlockedHostLiteral(host);
   if (literal) {
     const bare = host.replace(/^\[|\]$/g, '');
-    if (!literal.allowed && !allow.has(bare)) throw blocked(url.href, verdictText(literal));
+    if (!literal.allowed && !allow.has(bare)) throw blocked(url.href, verdictText(literal), label);
     return;
   }
   if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal') || !host.includes('.')) {
-    throw blocked(url.href, `"${host}" is a local host name`);
+    throw blocked(url.href, `"${host}" is a local host name`, label);
   }
 }
 
@@ -141,23 +148,24 @@ export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise
   const signal = AbortSignal.timeout(opts.timeoutMs);
   try {
     for (let hop = 0; ; hop++) {
-      checkUrl(url, allow);
+      checkUrl(url, allow, opts.label);
       let res: Awaited<ReturnType<typeof import('undici').request>>;
       try {
         res = await request(url, {
           dispatcher: agent,
-          method: 'GET',
+          method: opts.post ? 'POST' : 'GET',
           signal,
-          headers: { 'accept-encoding': 'identity', 'user-agent': opts.userAgent ?? 'sitepub-fetch/0.1 (+asset import)', accept: '*/*' },
+          headers: { 'accept-encoding': 'identity', 'user-agent': opts.userAgent ?? 'sitepub-fetch/0.1 (+asset import)', accept: '*/*', ...opts.post?.headers },
+          ...(opts.post ? { body: opts.post.body } : {}),
         });
       } catch (e) {
         const code = causeCode(e);
-        if (code === 'ESITEPUB_BLOCKED') throw blocked(url.href, notPublicHost(url.hostname));
+        if (code === 'ESITEPUB_BLOCKED') throw blocked(url.href, notPublicHost(url.hostname), opts.label);
         if (signal.aborted) throw failed(url.href, `timed out after ${opts.timeoutMs} ms`);
         if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw failed(url.href, 'the host name does not resolve');
         throw failed(url.href, `connection failed (${code ?? messageOf(e) ?? 'network error'})`);
       }
-      if (REDIRECTS.has(res.statusCode)) {
+      if (REDIRECTS.has(res.statusCode) && !(opts.anyStatus && opts.maxRedirects === 0)) {
         await res.body.dump().catch(() => undefined);
         const loc = res.headers.location;
         if (typeof loc !== 'string' || !loc) throw failed(url.href, `redirect ${res.statusCode} without a Location`);
@@ -169,7 +177,7 @@ export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise
         }
         continue;
       }
-      if (res.statusCode < 200 || res.statusCode > 299) {
+      if (!opts.anyStatus && (res.statusCode < 200 || res.statusCode > 299)) {
         await res.body.dump().catch(() => undefined);
         throw failed(url.href, `the server answered HTTP ${res.statusCode}`);
       }
@@ -196,7 +204,7 @@ export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise
         throw failed(url.href, 'the connection broke while downloading');
       }
       const ct = res.headers['content-type'];
-      return { bytes: Buffer.concat(chunks), contentType: typeof ct === 'string' ? ct : null, finalUrl: url.href };
+      return { status: res.statusCode, bytes: Buffer.concat(chunks), contentType: typeof ct === 'string' ? ct : null, finalUrl: url.href };
     }
   } finally {
     void agent.close().catch(() => undefined);

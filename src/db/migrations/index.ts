@@ -13,6 +13,7 @@ import * as m0010 from './0010-storage-quota.js';
 import * as m0011 from './0011-change-sequence.js';
 import * as m0012 from './0012-owners.js';
 import * as m0013 from './0013-oauth.js';
+import * as m0014 from './0014-seller-downloads.js';
 
 export interface Migration {
   name: string;
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0011-change-sequence', up: m0011.up },
   { name: '0012-owners', up: m0012.up },
   { name: '0013-oauth', up: m0013.up },
+  { name: '0014-seller-downloads', up: m0014.up },
 ];
