@@ -33,7 +33,14 @@ export const assetsGetOutput = assetInfo.extend({ content: z.string().describe('
 export const assetsUploadInput = assetUploadItem.extend({ project_id: projectId });
 export const assetsUploadOutput = assetInfo;
 
-export const assetsDeleteInput = z.strictObject({ project_id: projectId, slug: assetSlug });
+export const assetsDeleteInput = z.strictObject({
+  project_id: projectId,
+  slug: assetSlug,
+  force: z
+    .boolean()
+    .optional()
+    .describe('Delete even though active download links sell this file (alone or in a bundle); those links are revoked. Without it such a delete is refused with the count of links.'),
+});
 export const assetsDeleteOutput = z.object({ slug: z.string(), deleted: z.literal(true) });
 
 export const assetsBulkUploadInput = z.strictObject({

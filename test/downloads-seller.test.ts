@@ -160,7 +160,12 @@ describe.each(DIALECTS)('seller links on %s', (dialect) => {
     expect((await req(`/d/${g.token}`, { method: 'HEAD' })).headers.get('content-length')).toBe(String(zip.length));
 
     // Nothing lost: a missing file of the bundle refuses without a use, and the same link works once it is back.
+    // (assets_delete refuses while active links sell a file; the file goes here as it would under an instance
+    // of an older version during a rolling upgrade, without that check.)
+    const guard = env.core.assets.deleteGuard;
+    env.core.assets.deleteGuard = undefined;
     await env.core.assets.delete(env.project, 'files/cover.png');
+    env.core.assets.deleteGuard = guard;
     const gone = await req(`/d/${g.token}`);
     expect(gone.status).toBe(404);
     const e = await rejection(env.core.downloads.verify(env.project, { token: g.token }));

@@ -325,27 +325,33 @@ describe('download link /d/{token}', () => {
   });
 
   it('a link whose file is missing takes no use and works again once the file is back', async () => {
+    // A file of its own: other tests' links keep files/ebook.pdf in use (and so undeletable).
     const pdf = Buffer.from((await env.core.assets.get(env.project, 'files/ebook.pdf')).content, 'base64');
-    const g = await gen({ max_uses: 1 });
-    await env.core.assets.delete(env.project, 'files/ebook.pdf');
+    await env.core.assets.upload(env.project, { slug: 'files/gone.pdf', content: pdf.toString('base64'), private: true });
+    const g = await gen({ asset_url: '/files/gone.pdf', max_uses: 1 });
+    // Active links keep a file from being deleted; a used-up link does not. The seller then deletes the
+    // file and later gives the buyer another try (update_token): the link is active, its file is gone.
+    expect((await req(`/d/${g.token}`, { headers: ip(40) })).status).toBe(200);
+    await env.core.assets.delete(env.project, 'files/gone.pdf');
+    expect((await call(client, 'file-downloads_update_token', { token_id: g.token_id, add_uses: 1 })).ok).toBe(true);
     try {
       const r = await req(`/d/${g.token}`, { headers: ip(40) });
       expect(r.status).toBe(404);
       expect(await r.text()).toContain('Nothing was used up');
-      expect(await uses(g.token_id)).toBe(0);
+      expect(await uses(g.token_id)).toBe(1);
       const v = await call(client, 'file-downloads_verify_token', { token: g.token });
       expect(v.ok).toBe(false);
       expect(v.error).toMatchObject({ type: 'NOT_FOUND', token_id: g.token_id });
       expect(v.error.message).toContain('no use was taken');
-      expect(await uses(g.token_id)).toBe(0);
-      const events = await env.core.db.kysely.selectFrom('download_events').select('outcome').where('token_id', '=', g.token_id).execute();
-      expect(events.map((e) => e.outcome)).toEqual(['NOT_FOUND', 'NOT_FOUND']);
+      expect(await uses(g.token_id)).toBe(1);
+      const events = await env.core.db.kysely.selectFrom('download_events').select('outcome').where('token_id', '=', g.token_id).orderBy('id').execute();
+      expect(events.map((e) => e.outcome)).toEqual(['ok', 'updated', 'NOT_FOUND', 'NOT_FOUND']);
     } finally {
-      await env.core.assets.upload(env.project, { slug: 'files/ebook.pdf', content: pdf.toString('base64'), private: true });
+      await env.core.assets.upload(env.project, { slug: 'files/gone.pdf', content: pdf.toString('base64'), private: true });
     }
     const r = await req(`/d/${g.token}`, { headers: ip(40) });
     expect(r.status).toBe(200);
-    expect(await uses(g.token_id)).toBe(1);
+    expect(await uses(g.token_id)).toBe(2);
   });
 });
 

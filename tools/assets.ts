@@ -62,13 +62,13 @@ export const assetTools = [
     name: ASSETS_DELETE,
     title: 'Delete asset',
     description:
-      'Deletes a file from the site; its URL answers 404 at once and download links to it stop working. Cannot be undone. Errors: NOT_FOUND.',
+      'Deletes a file from the site; its URL answers 404 at once. Cannot be undone. A file that active download links sell (alone or in a bundle) is not deleted: the call answers VALIDATION_ERROR with active_links; to replace such a file, upload the new one at the same slug with assets_upload instead (the links keep working), or pass force: true to delete it and revoke those links. Errors: NOT_FOUND, VALIDATION_ERROR (active_links).',
     toolset: 'assets',
     input: s.assetsDeleteInput,
     output: s.assetsDeleteOutput,
     annotations: DESTRUCTIVE,
     rest: { method: 'DELETE', path: '/papi/project/:project_id/assets/:slug{.+}' },
-    handler: ({ core, project }, a) => core.assets.delete(project, a.slug),
+    handler: ({ core, project }, a) => core.assets.delete(project, a.slug, { force: a.force }),
   }),
   defineTool({
     name: ASSETS_BULK_UPLOAD,

@@ -326,10 +326,17 @@ export class AssetService {
     return byHold.size;
   }
 
-  async delete(project: Project, rawSlug: string): Promise<{ slug: string; deleted: true }> {
+  /**
+   * Set by the download service: what deleting a file does to the links that sell it (refuses
+   * without `force`, revokes them with it), inside the delete's transaction.
+   */
+  deleteGuard?: (tx: Transaction<Database>, projectId: string, slug: string, force: boolean) => Promise<void>;
+
+  async delete(project: Project, rawSlug: string, opts: { force?: boolean | undefined } = {}): Promise<{ slug: string; deleted: true }> {
     const slug = normalizeSlug(rawSlug, 'asset');
     await this.db.transaction().execute(async (tx) => {
       const row = await this.findRow(tx, project.id, slug);
+      await this.deleteGuard?.(tx, project.id, slug, opts.force === true);
       await tx.deleteFrom('assets').where('id', '=', row.id).execute();
       await releasePath(tx, project.id, slug, 'asset');
       await this.quota.charge(tx, project.id, -row.size_bytes);

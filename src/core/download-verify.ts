@@ -2,6 +2,7 @@ import type { UrlConfig } from './config.js';
 import type { DownloadConsumer, Grant } from './download-consume.js';
 import { downloadUrl } from './download-generate.js';
 import { SitepubError } from './errors.js';
+import { downloadTokenOf } from './token-input.js';
 import type { Project } from './projects.js';
 import type { RateLimiter, RateLimitOptions } from './rate-limit.js';
 
@@ -42,6 +43,7 @@ export async function verifyToken(
   credential: string,
   bundleSlugs: (g: Grant) => Promise<string[] | undefined>,
 ): Promise<VerifiedToken> {
+  input = { ...input, token: downloadTokenOf(input.token) };
   const key = `verify:${credential}`;
   const wait = limiter.blockedFor(key);
   if (wait > 0) throw rateLimited(wait);

@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import type { UrlConfig } from './config.js';
 import { DownloadConsumer, grantFingerprint, type ConsumeOptions, type Grant } from './download-consume.js';
 import { DownloadGenerator, assetSlugOf, downloadUrl, type GenerateTokenInput, type GeneratedToken } from './download-generate.js';
+import { guardAssetDelete } from './download-asset-guard.js';
 import { DownloadQueries } from './download-queries.js';
 import { AttemptRecorder, type AttemptInfo } from './download-record.js';
 import { listAttempts, type AttemptFilter, type DownloadAttempt } from './download-attempts.js';
@@ -66,6 +67,8 @@ export class DownloadService {
     this.reports = new DownloadReports(db, clock, assetSlugOf);
     this.payloads = new PayloadReader(db, assets);
     this.verifyLimiter = new DbRateLimiter(db, clock, verifyLimit);
+    // Deleting a file that links sell refuses (or, forced, revokes them) in the delete's transaction.
+    assets.deleteGuard = (tx, projectId, slug, force) => guardAssetDelete(tx, this.queries, projectId, slug, force, clock.now().toISOString());
   }
 
   /** The background loop that sends webhook events (serve starts one per process). */

@@ -135,7 +135,7 @@ ${warning}${asset.private ? '' : html`<p>Pages that show or link to it will show
 
   app.post('/p/:pid/asset/delete', async (c) => {
     const form = await csrfForm(c);
-    const r = await callTool<{ slug: string }>(c, deps, 'assets_delete', { slug: strParam(form.slug) ?? '' });
+    const r = await callTool<{ slug: string }>(c, deps, 'assets_delete', { slug: strParam(form.slug) ?? '', force: true });
     return c.redirect(href(projectPath(c.get('project'), '/assets'), { done: 'deleted', slug: r.slug }), 303);
   });
 }
