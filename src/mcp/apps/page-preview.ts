@@ -1,0 +1,91 @@
+import { viewDocument } from './view-runtime.js';
+
+/**
+ * The page-preview view (`ui://sitepub/page-preview`), shown with pages_get, pages_create,
+ * pages_update, pages_patch and pages_rollback. From the tool's arguments and result it takes the
+ * page (project_id, slug), asks apps_page_preview for the live version, and shows it rendered in a
+ * script-free sandboxed frame (`srcdoc`, a `<base>` at the page URL so its assets load from the
+ * site), at desktop or phone width, with the version and the diff against the version before. Its
+ * buttons: roll back to that version (apps_page_rollback, then the model is told through
+ * ui/update-model-context), open the live page and open the version in the owner's dashboard
+ * (ui/open-link). Page content is only ever set as `srcdoc` or `textContent`, never parsed here.
+ */
+const STYLE = `
+.stage{border:1px solid var(--line);border-radius:.5rem;overflow:hidden;background:#fff;margin:0 auto;transition:width .2s}
+.stage.phone{width:390px;max-width:100%}.stage.desktop{width:100%}
+.stage iframe{display:block;width:100%;height:480px;border:0;background:#fff}
+details{margin-top:.75rem}summary{cursor:pointer}
+pre.diff{margin:.5rem 0 0;max-height:320px;overflow:auto;border:1px solid var(--line);border-radius:.4rem;font:12px/1.35 ui-monospace,monospace;white-space:pre-wrap;word-break:break-word}
+pre.diff span{display:block;padding:0 .4rem}.diff .add{background:var(--add)}.diff .del{background:var(--del)}.diff .hunk{color:var(--muted)}
+`;
+
+const BODY = `<header><h1 id="title">Page preview</h1><span class="badge" id="version"></span>
+<span role="group" aria-label="Width"><button id="desktop" aria-pressed="true">Desktop</button> <button id="phone" aria-pressed="false">Phone</button></span>
+<button id="rollback" disabled>Roll back</button><button id="live" disabled>Open live site</button><button id="preview" disabled>Open preview</button></header>
+<p id="status" role="status">Waiting for the page…</p>
+<div class="stage desktop" id="stage"><iframe id="frame" sandbox="" referrerpolicy="no-referrer" title="Page preview (scripts off)"></iframe></div>
+<details id="changes" open hidden><summary id="summary"></summary><pre class="diff" id="diff"></pre></details>`;
+
+const SCRIPT = String.raw`
+const $ = (id) => document.getElementById(id);
+let args = {};
+let shown = null;
+const status = (text, error) => { $('status').textContent = text; $('status').className = error ? 'error' : ''; };
+function width(mode) {
+  $('stage').className = 'stage ' + mode;
+  $('desktop').setAttribute('aria-pressed', String(mode === 'desktop'));
+  $('phone').setAttribute('aria-pressed', String(mode === 'phone'));
+}
+$('desktop').addEventListener('click', () => width('desktop'));
+$('phone').addEventListener('click', () => width('phone'));
+$('live').addEventListener('click', () => shown && host.openLink(shown.url));
+$('preview').addEventListener('click', () => shown && host.openLink(shown.preview_url));
+$('rollback').addEventListener('click', async () => {
+  if (!shown || shown.previous_version === null) return;
+  $('rollback').disabled = true;
+  status('Rolling back to v' + shown.previous_version + '…');
+  try {
+    const r = await host.callTool('apps_page_rollback', { ...project(), slug: shown.slug, target_version: shown.previous_version, expected_current_version: shown.current_version });
+    await host.tellModel('The user rolled back page "' + r.slug + '" to version ' + r.rolled_back_to + ' from the preview; it is now version ' + r.new_version + ' (version_hash ' + r.new_version_hash + '). Re-read it with pages_get before editing it again.');
+    await load(r.slug);
+    status('Rolled back to v' + r.rolled_back_to + ': live as v' + r.new_version + '.');
+  } catch (e) { status(e.message, true); $('rollback').disabled = false; }
+});
+const project = () => (typeof args.project_id === 'string' ? { project_id: args.project_id } : {});
+function renderDiff(p) {
+  $('changes').hidden = p.previous_version === null;
+  if (p.previous_version === null) return;
+  $('summary').textContent = 'Changes from v' + p.previous_version + ': +' + p.added_lines + ' −' + p.removed_lines + (p.diff_truncated ? ' (cut; the dashboard shows all)' : '');
+  const pre = $('diff');
+  pre.replaceChildren();
+  for (const line of (p.diff || '').split('\n').slice(4)) {
+    const cls = line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : line.startsWith('@@') ? 'hunk' : '';
+    pre.append(el('span', { class: cls }, line));
+  }
+}
+async function load(slug) {
+  status('Loading ' + slug + '…');
+  const p = await host.callTool('apps_page_preview', { ...project(), slug });
+  shown = p;
+  $('title').textContent = p.title ? p.title + ' (' + p.slug + ')' : p.slug;
+  $('version').textContent = 'v' + p.version + (p.version === p.current_version ? ' · live' : '');
+  $('frame').srcdoc = withBase(p.content, p.base_url);
+  $('frame').title = 'Preview of ' + p.slug + ' v' + p.version + ' (scripts off)';
+  $('live').disabled = false;
+  $('preview').disabled = false;
+  $('rollback').disabled = p.previous_version === null;
+  $('rollback').textContent = p.previous_version === null ? 'Roll back' : 'Roll back to v' + p.previous_version;
+  renderDiff(p);
+  status('');
+}
+host.on('ui/notifications/tool-input', (p) => { args = p.arguments || {}; });
+host.on('ui/notifications/tool-result', (r) => {
+  if (r.isError) { status('The tool call failed, so there is nothing to show.', true); return; }
+  const slug = (r.structuredContent && r.structuredContent.slug) || args.slug;
+  if (!slug) { status('No page in this result.', true); return; }
+  load(slug).catch((e) => status(e.message, true));
+});
+host.connect('sitepub-page-preview').catch((e) => status('Could not reach the host: ' + e.message, true));
+`;
+
+export const PAGE_PREVIEW_HTML = viewDocument('sitepub page preview', STYLE, BODY, SCRIPT);
