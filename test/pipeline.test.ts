@@ -11,8 +11,8 @@ import { b64, makeEnv, PDF_MIN, type TestEnv } from './helpers.js';
 describe('the router both entry points use', () => {
   const route = createRouter('sites.test', new Set(['api.test', '127.0.0.1']));
   it('sends site hosts to sites, platform hosts to the platform, and refuses other hosts', () => {
-    expect(route('shop.sites.test', 'GET', '/')).toEqual({ to: 'site', subdomain: 'shop' });
-    expect(route('SHOP.sites.test.:8080', 'GET', '/x')).toEqual({ to: 'site', subdomain: 'shop' });
+    expect(route('shop.sites.test', 'GET', '/')).toMatchObject({ to: 'site', subdomain: 'shop', host: 'shop.sites.test' });
+    expect(route('SHOP.sites.test.:8080', 'GET', '/x')).toMatchObject({ to: 'site', subdomain: 'shop', host: 'shop.sites.test' });
     expect(route('a.b.sites.test', 'GET', '/')).toEqual({ to: 'refused', host: 'a.b.sites.test' });
     expect(route('api.test:443', 'POST', '/mcp')).toEqual({ to: 'platform' });
     expect(route('api.test', 'GET', '/d/spd_x?visitor_id=v')).toEqual({ to: 'download', token: 'spd_x', query: 'visitor_id=v' });

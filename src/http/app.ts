@@ -59,7 +59,7 @@ export function createApp(input: AppDeps): { app: Hono; cache: SiteCache; listen
   const app = new Hono();
   app.all('*', async (c) => {
     const r = route(c.req.header('host'), c.req.method, pathOfUrl(c.req.url));
-    if (r.to === 'site') return serveSite(c, core, cache, r.subdomain);
+    if (r.to === 'site') return serveSite(c, core, cache, r.subdomain, r.host);
     if (r.to === 'refused') {
       return c.json({ success: false, error: { code: 403, type: 'FORBIDDEN', message: `Host "${r.host}" is not served here. Set SITEPUB_PUBLIC_URL or SITEPUB_ALLOWED_HOSTS.` } }, 403);
     }
@@ -73,8 +73,9 @@ export function createApp(input: AppDeps): { app: Hono; cache: SiteCache; listen
     const method = req.method ?? 'GET';
     const r = route(req.headers.host, method, url);
     if (r.to === 'site') {
-      const inm = req.headers['if-none-match'];
-      writeReply(res, siteReply(core, cache, r.subdomain, method, url, typeof inm === 'string' ? inm : undefined), failed);
+      const h = req.headers;
+      const inm = h['if-none-match'];
+      writeReply(res, siteReply(core, cache, r.subdomain, { method, url, ifNoneMatch: inm, acceptEncoding: h['accept-encoding'], referer: h.referer, host: r.host }), failed);
       return;
     }
     if (r.to === 'download') {

@@ -6,7 +6,8 @@
  * download links; any other Host is refused (DNS rebinding).
  */
 export type Route =
-  | { to: 'site'; subdomain: string }
+  /** `host` is the Host's name without port (a click from the same host is no referrer). */
+  | { to: 'site'; subdomain: string; host: string }
   /** GET or HEAD of a download link on a platform host (POST goes through the platform's router). */
   | { to: 'download'; token: string; query: string | undefined }
   | { to: 'platform' }
@@ -35,7 +36,7 @@ export function createRouter(siteDomain: string, allowedHosts: ReadonlySet<strin
     const host = hostnameOf(hostHeader);
     if (host.endsWith(siteSuffix)) {
       const subdomain = host.slice(0, -siteSuffix.length);
-      if (subdomain && !subdomain.includes('.')) return { to: 'site', subdomain };
+      if (subdomain && !subdomain.includes('.')) return { to: 'site', subdomain, host };
     }
     if (!allowedHosts.has(host)) return { to: 'refused', host };
     if ((method === 'GET' || method === 'HEAD') && url.startsWith('/d/')) {

@@ -2,6 +2,16 @@ import { LRUCache } from 'lru-cache';
 import type { Core } from '../core/core.js';
 import { generationSourceFor, SignalGenerations, type GenerationSource } from './site-generations.js';
 
+/** One representation of an entry (identity, brotli or gzip), with its headers built once. */
+export interface Variant {
+  body: Uint8Array;
+  etag: string;
+  /** Headers when the URL does not name this content: revalidate each time (no-cache + ETag). */
+  headers?: Record<string, string>;
+  /** Headers when it does (`?v=<hash>` or a hashed file name): cached for a year, immutable. */
+  immutableHeaders?: Record<string, string>;
+}
+
 /** What one path of a site serves, built once and answered from memory while the site is unchanged. */
 export interface Entry {
   status: 200 | 404;
@@ -9,11 +19,27 @@ export interface Entry {
   contentType: string;
   etag: string;
   svg: boolean;
-  /** Response headers, built once when the entry is first served. */
-  headers?: Record<string, string>;
+  /** The `?v=` value that names this content (an asset's first 12 hex digits of SHA-256), '' for none. */
+  version?: string;
+  /** The path itself names this content (a hashed file name such as app.3f2a9c1b.css). */
+  immutable?: boolean;
+  /** Served with X-Robots-Tag: noindex. */
+  noindex?: boolean;
+  /** The page slug a view of this entry counts for (site statistics); absent for assets and generated files. */
+  page?: string;
+  /** Worth compressing (site-encoding.ts): the compressed variants are made on first demand. */
+  compressible?: boolean;
+  identity?: Variant;
+  /** Undefined: not made yet; a promise: being made; null: not worth it (identity is sent). */
+  br?: Variant | Promise<Variant | null> | null;
+  gzip?: Variant | Promise<Variant | null> | null;
   /** The stamp of the site state the entry was filled under. */
   stamp?: number;
+  /** Its key in the cache, to count the compressed variants' bytes once they exist. */
+  key?: string;
 }
+
+const variantBytes = (v: Entry['br']): number => (v && !(v instanceof Promise) ? v.body.byteLength : 0);
 
 /** What one cached entry costs beyond its body: the key, the entry object and its header record. */
 const ENTRY_OVERHEAD_BYTES = 1024;
@@ -44,7 +70,7 @@ export class SiteCache {
   constructor(core: Core, crossInstance: boolean, maxBytes = 64 * 1024 * 1024, auditMs = 3000) {
     this.generations = generationSourceFor(core, crossInstance, auditMs);
     this.maxEntryBytes = maxBytes / 8;
-    this.entries = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (e, key) => e.body.byteLength + key.length * 2 + ENTRY_OVERHEAD_BYTES });
+    this.entries = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (e, key) => e.body.byteLength + variantBytes(e.br) + variantBytes(e.gzip) + key.length * 2 + ENTRY_OVERHEAD_BYTES });
   }
 
   /** Bytes held, as the LRU counts them (bodies, keys and per-entry overhead). */
@@ -84,7 +110,13 @@ export class SiteCache {
     if (s && s.gen > gen) return;
     if (!s || s.gen < gen) this.sites.set(projectId, (s = { gen, stamp: ++this.stamps }));
     e.stamp = s.stamp;
-    this.entries.set(`${projectId}/${key}`, e);
+    e.key = `${projectId}/${key}`;
+    this.entries.set(e.key, e);
+  }
+
+  /** Counts an entry's bytes again after a compressed variant was added (when it is still the entry held). */
+  resized(e: Entry): void {
+    if (e.key && this.entries.peek(e.key) === e) this.entries.set(e.key, e);
   }
 
   clear(): void {
