@@ -115,6 +115,17 @@ const ERRORS = {
   webhooks_set: { VALIDATION_ERROR: '`url` not an absolute http(s) URL or with credentials; an unknown event' },
   webhooks_delete: {},
   webhooks_list_deliveries: {},
+  site_stats: {},
+  domains_add: {
+    VALIDATION_ERROR: 'not a bare domain name (no scheme, path or port), the platform\'s own domain, or over 20 domains on the site',
+    ALREADY_EXISTS: 'the domain is verified for another site',
+  },
+  domains_verify: {
+    NOT_FOUND: 'not one of this site\'s domains (domains_add first)',
+    VALIDATION_ERROR: 'not a domain name; the DNS lookup failed (a record not found yet is a result, `found: false`)',
+  },
+  domains_list: {},
+  domains_remove: { NOT_FOUND: 'not one of this site\'s domains', VALIDATION_ERROR: 'not a domain name' },
 };
 
 /** What any tool may answer, whatever it does. */

@@ -1,6 +1,7 @@
 import type { Settings } from './config.js';
 import { urlConfigOf } from './config.js';
 import { Core } from './core/core.js';
+import { fileTxt } from './core/domains/index.js';
 import type { IssuedToken, Project } from './core/projects.js';
 import { migrate, openDb } from './db/connect.js';
 
@@ -18,6 +19,7 @@ export async function openCore(s: Settings, opts: { migrate?: boolean } = {}): P
     urls: urlConfigOf(s),
     limits: { storageQuotaBytes: s.storageQuotaBytes },
     fetchPolicy: s.fetchAllowAddresses.length ? { allowAddresses: s.fetchAllowAddresses } : {},
+    ...(s.dnsTxtFile ? { dnsTxt: fileTxt(s.dnsTxtFile) } : {}),
   });
 }
 

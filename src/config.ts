@@ -17,6 +17,8 @@ export interface Settings {
   fetchAllowAddresses: string[];
   /** Default per-project storage quota (SITEPUB_STORAGE_QUOTA_MB; 0 = unlimited). */
   storageQuotaBytes: number;
+  /** Test-only: a JSON file answering custom domains' TXT lookups instead of DNS (SITEPUB_DNS_TXT_FILE). */
+  dnsTxtFile: string | undefined;
 }
 
 export interface Flags {
@@ -51,6 +53,7 @@ export function loadSettings(flags: Flags, env: NodeJS.ProcessEnv = process.env)
     trustProxy: trustSetting(env.SITEPUB_TRUST_PROXY),
     fetchAllowAddresses: list(env.SITEPUB_FETCH_ALLOW_ADDRESSES),
     storageQuotaBytes: quotaBytes(env.SITEPUB_STORAGE_QUOTA_MB),
+    dnsTxtFile: env.SITEPUB_DNS_TXT_FILE || undefined,
   };
 }
 

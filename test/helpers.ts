@@ -5,6 +5,7 @@ import { SitepubError } from '../src/core/errors.js';
 import { makeUrlConfig } from '../src/core/config.js';
 import { Core } from '../src/core/core.js';
 import type { FetchPolicy } from '../src/core/assets.js';
+import type { TxtResolver } from '../src/core/domains/index.js';
 import { LOCAL_ACTOR, type Actor, type Project } from '../src/core/projects.js';
 import { migrate, openDb, type OpenOptions } from '../src/db/connect.js';
 import type { RateLimitOptions } from '../src/core/rate-limit.js';
@@ -21,12 +22,12 @@ export interface TestEnv {
 }
 
 /** A fresh core on its own in-memory SQLite (or the dialect given), with one project. */
-export async function makeEnv(opts: { db?: OpenOptions; dialect?: DialectName; clock?: ManualClock; fetchPolicy?: FetchPolicy; rateLimit?: RateLimitOptions } = {}): Promise<TestEnv> {
+export async function makeEnv(opts: { db?: OpenOptions; dialect?: DialectName; clock?: ManualClock; fetchPolicy?: FetchPolicy; rateLimit?: RateLimitOptions; dnsTxt?: TxtResolver } = {}): Promise<TestEnv> {
   const clock = opts.clock ?? new ManualClock('2026-03-01T12:00:00.000Z');
   const opened = opts.db ? { db: openDb(opts.db), cleanup: async () => {} } : await openTestDb(opts.dialect ?? 'sqlite');
   const db = opened.db;
   await migrate(db);
-  const core = new Core({ db, urls: makeUrlConfig(TEST_PUBLIC_URL, 'localhost'), clock: clock as Clock, rateLimit: opts.rateLimit ?? { points: 1000, windowSec: 60 }, ...(opts.fetchPolicy ? { fetchPolicy: opts.fetchPolicy } : {}) });
+  const core = new Core({ db, urls: makeUrlConfig(TEST_PUBLIC_URL, 'localhost'), clock: clock as Clock, rateLimit: opts.rateLimit ?? { points: 1000, windowSec: 60 }, ...(opts.fetchPolicy ? { fetchPolicy: opts.fetchPolicy } : {}), dnsTxt: opts.dnsTxt ?? (async () => []) });
   const project = await core.projects.create({ name: 'Bakery', subdomain: 'bakery' });
   return {
     core,

@@ -30,6 +30,11 @@ const DOCUMENTED_TOOLS = [
   'webhooks_set',
   'webhooks_delete',
   'webhooks_list_deliveries',
+  'site_stats',
+  'domains_add',
+  'domains_verify',
+  'domains_list',
+  'domains_remove',
 ];
 
 describe('tool catalogue', () => {

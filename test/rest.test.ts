@@ -75,6 +75,14 @@ describe('REST API: every endpoint end to end', () => {
     expect((await api('GET', `${wp}/list-deliveries`, `${W}/list-deliveries`)).json.data).toMatchObject({ webhook: { url: 'https://shop.example.com/hooks' }, total: 0 });
     expect((await api('POST', `${wp}/delete`, `${W}/delete`, {})).json.data).toEqual({ deleted: true });
 
+    expect((await api('GET', `${pp}/stats`, `${P}/stats?days=7`)).json.data).toMatchObject({ days: 7, total_views: 0 });
+    const added = await api('POST', `${pp}/domains`, `${P}/domains`, { domain: 'www.example.com' });
+    expect(added.status).toBe(201);
+    expect(added.json.data).toMatchObject({ domain: 'www.example.com', status: 'pending' });
+    expect((await api('POST', `${pp}/domains/:domain/verify`, `${P}/domains/www.example.com/verify`, {})).json.data).toMatchObject({ status: 'pending', found: false });
+    expect((await api('GET', `${pp}/domains`, `${P}/domains`)).json.data.domains).toHaveLength(1);
+    expect((await api('DELETE', `${pp}/domains/:domain`, `${P}/domains/www.example.com`)).json.data).toEqual({ domain: 'www.example.com', removed: true });
+
     for (const t of ALL_TOOLS) expect(seen.has(`${t.rest.method} ${t.rest.path}`), `${t.rest.method} ${t.rest.path}`).toBe(true);
   });
 

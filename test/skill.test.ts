@@ -24,7 +24,7 @@ function curlRoutes(): Array<[string, string]> {
 
 /** A concrete path matches a route pattern when its slug part is non-empty. */
 function matches(pattern: string, p: string): boolean {
-  const re = new RegExp(`^${pattern.replace(':project_id', ':project_id').replace(':slug{.+}', '.+')}$`);
+  const re = new RegExp(`^${pattern.replace(':project_id', ':project_id').replace(':slug{.+}', '.+').replace(':domain', '[^/]+')}$`);
   return re.test(p);
 }
 

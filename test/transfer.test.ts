@@ -28,11 +28,15 @@ describe(`moving a project from SQLite to ${pgLabel} with export/import`, () => 
     const hook = await core.downloads.webhooks.set(project, { url: 'https://shop.example.com/hooks', events: ['download.completed'] });
     const api = await core.projects.issueToken({ projectId: project.id });
     await core.owners.create({ email: 'ana@example.com', password: 'a long password' });
+    // Page views and custom domains move with their site.
+    core.analytics.view(project.id, 'index.html', 'https://news.example/', 'bakery.localhost');
+    await core.analytics.flush();
+    await core.domains.add(project, 'www.bakery.example');
     const file = path.join(dir, 'export.jsonl');
     const out = createWriteStream(file);
     const counts = await exportData(core.db, out);
     await new Promise((r) => out.end(r));
-    expect(counts).toMatchObject({ projects: 1, pages: 1, page_versions: 2, assets: 2, blobs: 2, download_tokens: 2, download_bundle_files: 2, download_events: 1, owners: 1, webhooks: 1 });
+    expect(counts).toMatchObject({ projects: 1, pages: 1, page_versions: 2, assets: 2, blobs: 2, download_tokens: 2, download_bundle_files: 2, download_events: 1, owners: 1, webhooks: 1, site_views_daily: 1, site_referrers_daily: 1, site_domains: 1 });
     await src.close();
 
     const target = await openTestDb('postgres');

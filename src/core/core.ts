@@ -1,4 +1,6 @@
 import type { Db } from '../db/connect.js';
+import { SiteAnalytics } from './analytics/index.js';
+import { DomainService, type TxtResolver } from './domains/index.js';
 import { AssetService, type FetchPolicy } from './assets.js';
 import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_LIMITS, type Limits, type UrlConfig } from './config.js';
@@ -19,6 +21,8 @@ export interface CoreOptions {
   rateLimit?: RateLimitOptions;
   /** The authorization server's options; by default it fetches client documents with fetchPolicy's allow-list and lookup. */
   oauth?: OAuthOptions;
+  /** Where custom domains' TXT records are looked up (DNS by default; tests inject theirs). */
+  dnsTxt?: TxtResolver;
 }
 
 export interface ProjectStatus {
@@ -47,6 +51,10 @@ export class Core {
   readonly owners: OwnerService;
   /** The OAuth 2.1 authorization server for remote MCP clients (docs/oauth.md). */
   readonly oauth: OAuthService;
+  /** Page views of the sites, counted without cookies (src/core/analytics). */
+  readonly analytics: SiteAnalytics;
+  /** Custom domains of the sites (src/core/domains). */
+  readonly domains: DomainService;
 
   constructor(o: CoreOptions) {
     this.db = o.db;
@@ -63,6 +71,8 @@ export class Core {
     this.limiter = new DbRateLimiter(k, this.clock, o.rateLimit);
     this.downloads = new DownloadService(k, this.clock, this.urls, this.assets, o.db, { allowAddresses: o.fetchPolicy?.allowAddresses, lookup: o.fetchPolicy?.lookup });
     this.owners = new OwnerService(k, this.clock, this.urls, this.projects, this.limiter, { windowSec: (o.rateLimit ?? DEFAULT_RATE_LIMIT).windowSec });
+    this.analytics = new SiteAnalytics(k, this.clock);
+    this.domains = new DomainService(k, this.clock, this.urls, this.projects, o.dnsTxt);
     this.oauth = new OAuthService(k, this.clock, this.urls, this.limiter, o.oauth ?? { fetch: { allowAddresses: o.fetchPolicy?.allowAddresses, lookup: o.fetchPolicy?.lookup } });
   }
 
@@ -85,6 +95,8 @@ export class Core {
   }
 
   async close(): Promise<void> {
+    this.domains.close();
+    await this.analytics.close();
     await this.db.close();
   }
 }

@@ -343,4 +343,37 @@ export interface Database {
   download_bundle_files: DownloadBundleFileTable;
   webhooks: WebhookTable;
   webhook_outbox: WebhookOutboxTable;
+  site_views_daily: SiteViewsDailyTable;
+  site_referrers_daily: SiteReferrersDailyTable;
+  site_domains: SiteDomainTable;
+}
+
+/** Page views per day and page (migration 0016); no visitor data. */
+export interface SiteViewsDailyTable {
+  project_id: string;
+  /** YYYY-MM-DD, UTC */
+  day: string;
+  /** The page's slug. */
+  path: string;
+  views: number;
+}
+
+/** Page views per day and referring host (migration 0016). */
+export interface SiteReferrersDailyTable {
+  project_id: string;
+  day: string;
+  host: string;
+  views: number;
+}
+
+/** A project's custom domain (migration 0016). */
+export interface SiteDomainTable {
+  domain: string;
+  project_id: string;
+  status: 'pending' | 'verified';
+  txt_name: string;
+  txt_value: string;
+  created_at: string;
+  verified_at: string | null;
+  checked_at: string | null;
 }

@@ -26,6 +26,10 @@ const TABLES: ReadonlyArray<{ name: keyof Database; key: string[] }> = [
   // Owner accounts move with the data (password hashes stay hashes); sessions and sign-in links
   // do not: after a move, owners sign in again.
   { name: 'owners', key: ['id'] },
+  // Page-view counts and custom domains move with their sites (a verified domain stays verified).
+  { name: 'site_views_daily', key: ['project_id', 'day', 'path'] },
+  { name: 'site_referrers_daily', key: ['project_id', 'day', 'host'] },
+  { name: 'site_domains', key: ['domain'] },
 ];
 
 const BATCH = 500;

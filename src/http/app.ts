@@ -14,6 +14,7 @@ import { createRouter, pathOfUrl } from './pipeline.js';
 import { writeReply } from './reply.js';
 import { errorJson } from './respond.js';
 import { mountRest } from './rest.js';
+import { mountTlsAsk } from './site-domains.js';
 import { SiteCache, serveSite, siteReply } from './sites.js';
 
 const DASHBOARD_UPLOAD = /^\/dashboard\/p\/[^/]+\/assets$/;
@@ -28,7 +29,8 @@ export function createApp(input: AppDeps): { app: Hono; cache: SiteCache; listen
   const deps: AppDeps = { ...input, trust: input.trust ?? trustOf(input.options) };
   const { core, options, logger } = deps;
   const cache = new SiteCache(core, options.crossInstance ?? core.db.dialect === 'postgres');
-  const route = createRouter(core.urls.siteDomain, options.allowedHosts);
+  const route = createRouter(core.urls.siteDomain, options.allowedHosts, core.domains);
+  void core.domains.start();
 
   const platform = new Hono();
   platform.use('*', async (c, next) => {
@@ -43,6 +45,7 @@ export function createApp(input: AppDeps): { app: Hono; cache: SiteCache; listen
     })(c, next);
   });
   platform.get('/healthz', (c) => c.json({ ok: true }));
+  mountTlsAsk(platform, core);
   platform.get('/openapi.json', (c) => c.json(openApiDocument(core.urls.publicUrl)));
   mountOwnerPages(platform, deps);
   mountOAuth(platform, deps);

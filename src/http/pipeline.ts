@@ -3,7 +3,8 @@
  * Node listener (which answers sites and download links straight from the socket) and the Hono
  * app (everything else, and `app.request()` in tests). `{sub}.{siteDomain}` is a published site
  * and nothing else (no API, no MCP, no private files); the platform hosts serve MCP, REST and
- * download links; any other Host is refused (DNS rebinding).
+ * download links; a verified custom domain is the site of its project; any other Host is refused
+ * (DNS rebinding).
  */
 export type Route =
   /** `host` is the Host's name without port (a click from the same host is no referrer). */
@@ -30,7 +31,14 @@ export function pathOfUrl(url: string): string {
   return i < 0 ? '/' : url.slice(i);
 }
 
-export function createRouter(siteDomain: string, allowedHosts: ReadonlySet<string>): Router {
+/** Verified custom domains: the subdomain of the project each serves, from memory (src/core/domains). */
+export interface CustomDomains {
+  subdomainFor(host: string): string | undefined;
+}
+
+const NO_DOMAINS: CustomDomains = { subdomainFor: () => undefined };
+
+export function createRouter(siteDomain: string, allowedHosts: ReadonlySet<string>, domains: CustomDomains = NO_DOMAINS): Router {
   const siteSuffix = `.${siteDomain}`;
   return (hostHeader, method, url) => {
     const host = hostnameOf(hostHeader);
@@ -38,7 +46,10 @@ export function createRouter(siteDomain: string, allowedHosts: ReadonlySet<strin
       const subdomain = host.slice(0, -siteSuffix.length);
       if (subdomain && !subdomain.includes('.')) return { to: 'site', subdomain, host };
     }
-    if (!allowedHosts.has(host)) return { to: 'refused', host };
+    if (!allowedHosts.has(host)) {
+      const subdomain = domains.subdomainFor(host);
+      return subdomain === undefined ? { to: 'refused', host } : { to: 'site', subdomain, host };
+    }
     if ((method === 'GET' || method === 'HEAD') && url.startsWith('/d/')) {
       const q = url.indexOf('?');
       // Tokens are base64url: nothing to decode.

@@ -107,7 +107,8 @@ async function slowReply(core: Core, cache: SiteCache, subdomain: string, key: s
   return reply(core, cache, project, entry, req, q);
 }
 
-function reply(_core: Core, cache: SiteCache, _project: Project, entry: Entry, req: SiteRequest, q: number): Reply | Promise<Reply> {
+function reply(core: Core, cache: SiteCache, project: Project, entry: Entry, req: SiteRequest, q: number): Reply | Promise<Reply> {
+  if (entry.page !== undefined && req.method === 'GET') core.analytics.view(project.id, entry.page, req.referer, req.host);
   const encoding = entry.compressible ? negotiate(req.acceptEncoding) : null;
   const immutable = entry.immutable === true || (q >= 0 && entry.version !== undefined && versionParam(req.url, q) === entry.version);
   if (encoding) {

@@ -14,6 +14,7 @@ import * as m0011 from './0011-change-sequence.js';
 import * as m0012 from './0012-owners.js';
 import * as m0013 from './0013-oauth.js';
 import * as m0014 from './0014-seller-downloads.js';
+import * as m0016 from './0016-site-stats-domains.js';
 
 export interface Migration {
   name: string;
@@ -36,4 +37,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0012-owners', up: m0012.up },
   { name: '0013-oauth', up: m0013.up },
   { name: '0014-seller-downloads', up: m0014.up },
+  { name: '0016-site-stats-domains', up: m0016.up },
 ];

@@ -13,25 +13,25 @@ function niceMax(max: number): number {
 }
 
 /**
- * Downloads per day as a bar chart in server-made SVG: no script, no chart library. Each bar
+ * Counts per day as a bar chart in server-made SVG: no script, no chart library. Each bar
  * carries its day and count as a tooltip (`<title>`); the same numbers are in a table beside it,
  * which is what screen readers read (the picture is `role="img"` with a summary).
  */
-export function dailyChart(daily: ReadonlyArray<{ date: string; downloads: number }>, label: string): Html {
-  const max = niceMax(Math.max(0, ...daily.map((d) => d.downloads)));
+function barChart(daily: ReadonlyArray<{ date: string; n: number }>, label: string, unit: string, dataName: string): Html {
+  const max = niceMax(Math.max(0, ...daily.map((d) => d.n)));
   const innerW = W - PAD.left - PAD.right;
   const innerH = H - PAD.top - PAD.bottom;
   const step = innerW / Math.max(1, daily.length);
   const barW = Math.max(1, step * 0.75);
-  const total = daily.reduce((a, d) => a + d.downloads, 0);
+  const total = daily.reduce((a, d) => a + d.n, 0);
   const bars = daily.map((d, i) => {
-    const h = (d.downloads / max) * innerH;
+    const h = (d.n / max) * innerH;
     const x = PAD.left + i * step + (step - barW) / 2;
-    return html`<rect x="${x.toFixed(1)}" y="${(PAD.top + innerH - h).toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}" fill="#2563eb" data-date="${d.date}" data-downloads="${d.downloads}"><title>${d.date}: ${d.downloads}</title></rect>`;
+    return html`<rect x="${x.toFixed(1)}" y="${(PAD.top + innerH - h).toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}" fill="#2563eb" data-date="${d.date}" data-${dataName}="${d.n}"><title>${d.date}: ${d.n}</title></rect>`;
   });
   const first = daily[0]?.date ?? '';
   const last = daily[daily.length - 1]?.date ?? '';
-  return html`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${label}: ${total} downloads from ${first} to ${last}; the numbers are in the table below" xmlns="http://www.w3.org/2000/svg">
+  return html`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="${label}: ${total} ${unit} from ${first} to ${last}; the numbers are in the table below" xmlns="http://www.w3.org/2000/svg">
 <line x1="${PAD.left}" y1="${PAD.top + innerH}" x2="${W - PAD.right}" y2="${PAD.top + innerH}" stroke="#888"/>
 <line x1="${PAD.left}" y1="${PAD.top}" x2="${W - PAD.right}" y2="${PAD.top}" stroke="#e5e7eb"/>
 <text x="${PAD.left - 6}" y="${PAD.top + 4}" text-anchor="end" font-size="12" fill="#444">${max}</text>
@@ -39,4 +39,14 @@ export function dailyChart(daily: ReadonlyArray<{ date: string; downloads: numbe
 ${bars}
 <text x="${PAD.left}" y="${H - 8}" font-size="12" fill="#444">${first}</text>
 <text x="${W - PAD.right}" y="${H - 8}" text-anchor="end" font-size="12" fill="#444">${last}</text></svg>`;
+}
+
+/** Downloads per day (the download statistics page). */
+export function dailyChart(daily: ReadonlyArray<{ date: string; downloads: number }>, label: string): Html {
+  return barChart(daily.map((d) => ({ date: d.date, n: d.downloads })), label, 'downloads', 'downloads');
+}
+
+/** Page views per day (the project overview). */
+export function viewsChart(daily: ReadonlyArray<{ date: string; views: number }>, label: string): Html {
+  return barChart(daily.map((d) => ({ date: d.date, n: d.views })), label, 'page views', 'views');
 }

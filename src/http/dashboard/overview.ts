@@ -7,6 +7,23 @@ import { html, type Child } from './html.js';
 import { csrfField, dashboardPage, projectPath } from './layout.js';
 import { notFound } from '../../core/errors.js';
 import { connectedAppsSection } from './apps.js';
+import type { SiteStats } from '../../core/analytics/index.js';
+import { viewsChart } from './chart.js';
+
+/** Page views of the last 30 days (src/core/analytics): the chart, then the same numbers as tables. */
+function pageViewsSection(v: SiteStats): Child {
+  const rows = (items: ReadonlyArray<{ name: string; views: number }>, caption: string, head: string): Child =>
+    items.length
+      ? html`<div class="table-wrap"><table><caption>${caption}</caption><thead><tr><th scope="col">${head}</th><th scope="col">Views</th></tr></thead><tbody>${items.map((i) => html`<tr><td><code>${i.name}</code></td><td>${i.views}</td></tr>`)}</tbody></table></div>`
+      : '';
+  const days = v.daily.filter((d) => d.views > 0).reverse();
+  return html`<section class="card" aria-labelledby="views"><h2 id="views">Page views</h2>
+<p class="muted">${v.total_views} in the last ${v.days} days. Counted without cookies; nothing about visitors is stored.</p>
+${viewsChart(v.daily, 'Page views per day')}
+${rows(days.map((d) => ({ name: d.date, views: d.views })), 'Page views per day (days with views)', 'Day')}
+${rows(v.pages.slice(0, 10).map((p) => ({ name: p.path, views: p.views })), 'Most viewed pages', 'Page')}
+${rows(v.referrers.slice(0, 10).map((r) => ({ name: r.host, views: r.views })), 'Visitors came from', 'Site')}</section>`;
+}
 
 /**
  * A project's overview: its site URL and status, storage, the API tokens of the project (create,
@@ -16,7 +33,7 @@ async function overviewPage(c: DashContext, deps: AppDeps, extra: { newToken?: I
   const { core } = deps;
   const project = c.get('project');
   const owner = c.get('owner');
-  const [status, usage, tokens] = await Promise.all([core.status(project), core.assets.quota.usage(project.id), core.projects.listTokens(project.id)]);
+  const [status, usage, tokens, views] = await Promise.all([core.status(project), core.assets.quota.usage(project.id), core.projects.listTokens(project.id), core.analytics.stats(project, 30)]);
   const base = projectPath(project);
   const fresh = extra.newToken
     ? html`<section class="card" aria-labelledby="new-token"><h2 id="new-token">New API token</h2>
@@ -43,6 +60,7 @@ async function overviewPage(c: DashContext, deps: AppDeps, extra: { newToken?: I
 <dt>Assets</dt><dd><a href="${base}/assets">${status.assets_count}</a></dd>
 <dt>Storage</dt><dd>${bytes(usage.used)} of ${usage.quota === 0 ? 'unlimited' : bytes(usage.quota)}</dd>
 <dt>Project id</dt><dd><code>${project.id}</code></dd><dt>Created</dt><dd>${time(project.created_at)}</dd></dl></section>
+${pageViewsSection(views)}
 <section class="card" aria-labelledby="tokens"><h2 id="tokens">API tokens</h2>
 ${tokens.length ? html`<div class="table-wrap"><table><caption class="sr">API tokens of this project</caption><thead><tr><th scope="col">Token</th><th scope="col">Scope</th><th scope="col">Created</th><th scope="col">Status</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${tokenRows}</tbody></table></div>` : html`<p>No API token for this project.</p>`}
 <form method="post" action="${base}/tokens">${csrfField(owner)}<label for="scope">Scope of a new token</label>
