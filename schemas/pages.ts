@@ -44,6 +44,8 @@ export const pagesGetInput = z.strictObject({
   project_id: projectId,
   slug: pageSlug,
   include_version: z.boolean().optional().describe('Also return version and version_hash. Required before pages_patch.'),
+  version: z.number().int().min(1).optional().describe('Read this older version (number from pages_versions) instead of the current one; nothing is published.'),
+  version_hash: z.string().min(1).optional().describe('Read the version with this hash instead of the current one (alternative to version).'),
 });
 export const pagesGetOutput = z.object({
   slug: z.string(),
@@ -55,11 +57,22 @@ export const pagesGetOutput = z.object({
   updated_at: isoTime,
   version: z.number().int().optional(),
   version_hash: z.string().optional(),
+  current: z.boolean().optional().describe('With version or version_hash: whether that version is the one the site serves now'),
 });
+
+/** What a page write found on the page as it will be served (src/core/sites/check.ts). */
+export const siteWarning = z.object({
+  type: z.enum(['broken_link', 'missing_asset', 'private_asset', 'missing_title', 'missing_alt', 'invalid_nesting', 'head_problem']),
+  message: z.string().describe('What is wrong and how to fix it'),
+  slug: z.string().describe('The page it is on'),
+  target: z.string().optional().describe('The URL as written in the page, for links and assets'),
+  line: z.number().int().optional().describe('Line in the page content'),
+});
+const warnings = z.array(siteWarning).optional().describe('Problems on the page as served (broken internal links, missing assets, no title, images without alt, markup a browser repairs). The write went through; fix them with pages_patch. Empty or absent: none found.');
 
 export const pageCreateItem = z.strictObject({ slug: pageSlug, content, meta, seo });
 export const pagesCreateInput = pageCreateItem.extend({ project_id: projectId });
-export const pagesCreateOutput = pageSummary;
+export const pagesCreateOutput = pageSummary.extend({ warnings });
 
 export const pagesUpdateInput = z.strictObject({
   project_id: projectId,
@@ -69,7 +82,7 @@ export const pagesUpdateInput = z.strictObject({
   seo: seo.describe('Replaces the SEO settings; omit to keep the current ones.'),
   base_version_hash: z.string().optional().describe('Optional optimistic lock: the version_hash you read. If the page changed since, the update is refused with VERSION_CONFLICT.'),
 });
-export const pagesUpdateOutput = pageSummary;
+export const pagesUpdateOutput = pageSummary.extend({ warnings });
 
 const patchOp = z.strictObject({
   operation: z.enum(['replace', 'delete']).describe('"replace" swaps the found text for `replace`; "delete" removes it.'),
@@ -92,6 +105,7 @@ export const pagesPatchOutput = z.object({
   version_hash: z.string().describe('Use this as base_version_hash for the next patch.'),
   patches_applied: z.number().int(),
   content_preview: z.string().describe('First 500 characters of the new content'),
+  warnings,
 });
 
 export const pagesDeleteInput = z.strictObject({ project_id: projectId, slug: pageSlug });
@@ -121,13 +135,16 @@ export const pagesRollbackInput = z.strictObject({
 });
 export const pagesRollbackOutput = z.object({
   slug: z.string(),
-  rolled_back_to: z.number().int(),
-  new_version: z.number().int(),
-  new_version_hash: z.string(),
+  version: z.number().int().describe('The new version (the restored content, as a new version)'),
+  version_hash: z.string().describe('Its hash: base_version_hash for the next patch'),
+  rolled_back_to: z.number().int().describe('The version whose content was restored'),
+  new_version: z.number().int().describe('Same as version (older name, kept for compatibility)'),
+  new_version_hash: z.string().describe('Same as version_hash (older name, kept for compatibility)'),
+  warnings,
 });
 
 export const pagesBulkCreateInput = z.strictObject({
   project_id: projectId,
   pages: z.array(pageCreateItem).min(1).max(100).describe('Pages to create (at most 100). All are created, or none.'),
 });
-export const pagesBulkCreateOutput = z.object({ pages: z.array(pageSummary), created: z.number().int() });
+export const pagesBulkCreateOutput = z.object({ pages: z.array(pageSummary), created: z.number().int(), warnings });

@@ -9,7 +9,9 @@ export const projectStatusOutput = z.object({
   url: z.string().describe('Public URL of the site'),
   pages_count: z.number().int(),
   assets_count: z.number().int(),
-  status: z.enum(['published', 'empty']).describe('"published" once the site has at least one page; every write is live at once'),
+  status: z
+    .enum(['published', 'empty', 'no_home_page'])
+    .describe('"published": the site has its home page (index.html) and every write is live at once; "empty": no page yet; "no_home_page": pages exist but no index.html, so the site\'s address answers 404 (create index.html)'),
 });
 
 export const projectInfo = z.object({

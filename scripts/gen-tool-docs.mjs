@@ -116,6 +116,9 @@ const ERRORS = {
   webhooks_delete: {},
   webhooks_list_deliveries: {},
   site_stats: {},
+  site_check: {},
+  pages_diff: { NOT_FOUND: 'no page with this slug, or no such version (see pages_versions)' },
+  pages_preview: { NOT_FOUND: 'no page with this slug, or no such version', VALIDATION_ERROR: '`expires_in_hours` out of range' },
   domains_add: {
     VALIDATION_ERROR: 'not a bare domain name (no scheme, path or port), the platform\'s own domain, or over 20 domains on the site',
     ALREADY_EXISTS: 'the domain is verified for another site',

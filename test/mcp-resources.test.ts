@@ -61,7 +61,7 @@ describe('toolsets and read-only mode', () => {
       'webhooks_list_deliveries',
     ]);
     const ro = selectTools({ readOnly: true });
-    expect(ro.map((t) => t.name)).toEqual(['project_status', 'pages_list', 'pages_get', 'pages_versions', 'assets_list', 'assets_get', 'file-downloads_list_downloads', 'file-downloads_get_stats', 'file-downloads_list_attempts', 'webhooks_list_deliveries', 'site_stats', 'domains_list']);
+    expect(ro.map((t) => t.name)).toEqual(['project_status', 'pages_list', 'pages_get', 'pages_versions', 'pages_diff', 'pages_preview', 'assets_list', 'assets_get', 'file-downloads_list_downloads', 'file-downloads_get_stats', 'file-downloads_list_attempts', 'webhooks_list_deliveries', 'site_stats', 'site_check', 'domains_list']);
   });
 
   it('a read-only token cannot write even by calling a hidden tool name: FORBIDDEN names the scope', async () => {

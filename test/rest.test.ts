@@ -76,6 +76,9 @@ describe('REST API: every endpoint end to end', () => {
     expect((await api('POST', `${wp}/delete`, `${W}/delete`, {})).json.data).toEqual({ deleted: true });
 
     expect((await api('GET', `${pp}/stats`, `${P}/stats?days=7`)).json.data).toMatchObject({ days: 7, total_views: 0 });
+    expect((await api('GET', `${pp}/check`, `${P}/check`)).json.data).toMatchObject({ home_page: true });
+    expect((await api('GET', `${pp}/pages/:slug{.+}/diff`, `${P}/pages/index.html/diff?from_version=1&to_version=2`)).json.data).toMatchObject({ from_version: 1, to_version: 2 });
+    expect((await api('POST', `${pp}/pages/:slug{.+}/preview`, `${P}/pages/index.html/preview`, { version: 1 })).json.data.preview_url).toContain('/_sitepub/preview/index.html?v=1&');
     const added = await api('POST', `${pp}/domains`, `${P}/domains`, { domain: 'www.example.com' });
     expect(added.status).toBe(201);
     expect(added.json.data).toMatchObject({ domain: 'www.example.com', status: 'pending' });

@@ -2,6 +2,7 @@ import { assetTools } from './assets.js';
 import type { ToolDef, Toolset } from './define.js';
 import { domainTools } from './domains.js';
 import { downloadTools } from './file-downloads.js';
+import { pageVersionTools } from './page-versions.js';
 import { pageTools } from './pages.js';
 import { projectTools } from './project.js';
 import { siteTools } from './sites.js';
@@ -10,7 +11,7 @@ import { webhookTools } from './webhooks.js';
 export type { ToolDef, Toolset } from './define.js';
 
 /** Every tool, in the order clients list them. */
-export const ALL_TOOLS: readonly ToolDef[] = [...projectTools, ...pageTools, ...assetTools, ...downloadTools, ...webhookTools, ...siteTools, ...domainTools];
+export const ALL_TOOLS: readonly ToolDef[] = [...projectTools, ...pageTools, ...pageVersionTools, ...assetTools, ...downloadTools, ...webhookTools, ...siteTools, ...domainTools];
 export const TOOLSETS: readonly Toolset[] = ['project', 'pages', 'assets', 'downloads'];
 
 export interface ToolFilter {

@@ -1,7 +1,16 @@
+import type { Core } from '../src/core/core.js';
 import { invalid } from '../src/core/errors.js';
+import type { Project } from '../src/core/projects.js';
+import type { SiteWarning } from '../src/core/sites/index.js';
 import type { PatchOperation } from '../src/core/patch.js';
 import * as s from '../schemas/pages.js';
 import { ADDITIVE, DESTRUCTIVE, READ, defineTool, type LinkedResource } from './define.js';
+
+/** A page write's result with the site checks of that page (src/core/sites/check.ts); absent when there is nothing to say. */
+async function withWarnings<T extends { slug: string }>(core: Core, project: Project, r: T): Promise<T & { warnings?: SiteWarning[] }> {
+  const warnings = await core.sites.warningsFor(project, [r.slug]);
+  return warnings.length ? { ...r, warnings } : r;
+}
 
 const pageLinks = (pages: Array<{ slug: string; title: string | null }>): LinkedResource[] =>
   pages.map((p) => ({ kind: 'pages', slug: p.slug, title: p.title, mimeType: 'text/html' }));
@@ -36,27 +45,39 @@ export const pageTools = [
     title: 'Get page',
     description:
       'Returns the full HTML content, meta and SEO of one page. Pass include_version=true to also get version and version_hash, ' +
-      'which pages_patch needs as base_version_hash. Errors: NOT_FOUND if no page has this slug (check pages_list). Read-only.',
+      'which pages_patch needs as base_version_hash. Pass version (a number from pages_versions) or version_hash to read an older version ' +
+      'without publishing it (`current` says whether it is the live one); compare versions with pages_diff, show one with pages_preview. ' +
+      'The stored content is returned as written: the site serves it with the head completed from meta and seo. ' +
+      'Errors: NOT_FOUND if no page has this slug (check pages_list) or no such version (check pages_versions). Read-only.',
     toolset: 'pages',
     input: s.pagesGetInput,
     output: s.pagesGetOutput,
     annotations: READ,
     rest: { method: 'GET', path: '/papi/project/:project_id/pages/:slug{.+}' },
-    handler: ({ core, project }, a) => core.pages.get(project, a.slug, a.include_version ?? false),
+    handler: ({ core, project }, a) => {
+      if (a.version !== undefined && a.version_hash !== undefined) throw invalid('Pass version or version_hash, not both.', { field: 'version' });
+      if (a.version !== undefined || a.version_hash !== undefined) return core.pages.getVersion(project, a.slug, { version: a.version, hash: a.version_hash });
+      return core.pages.get(project, a.slug, a.include_version ?? false);
+    },
   }),
   defineTool({
     name: PAGES_CREATE,
     title: 'Create page',
     description:
       'Creates a new page with full HTML content; it is live on the site at once ("index.html" is the home page at /). ' +
+      'A page slug ends in .html ("about.html" is also served at /about, "blog/index.html" at /blog/); CSS, JavaScript, images and other files are assets: upload them with assets_upload. ' +
       'Link assets by root-relative paths such as /images/logo.png or /css/site.css. For several pages use pages_bulk_create. ' +
-      'Errors: ALREADY_EXISTS if the slug is taken (use pages_update or pages_patch instead); VALIDATION_ERROR for a bad slug; PAYLOAD_TOO_LARGE over 2 MB.',
+      'The site serves the page with its head completed from meta and seo: <title> (seo.title, else meta.title), <html lang> (meta.language), ' +
+      'meta description (seo.description, else meta.description), author, keywords, robots (noindex also sends X-Robots-Tag and leaves the page out of sitemap.xml), ' +
+      'canonical link, and Open Graph title, description, image and url; the stored content stays as written. ' +
+      'Returns warnings for problems on the page as served (broken internal links, missing assets, no title, images without alt, markup a browser repairs); the page is created all the same. ' +
+      'Errors: ALREADY_EXISTS if the slug is taken (use pages_update or pages_patch instead); VALIDATION_ERROR for a bad slug or one not ending in .html; PAYLOAD_TOO_LARGE over 2 MB.',
     toolset: 'pages',
     input: s.pagesCreateInput,
     output: s.pagesCreateOutput,
     annotations: ADDITIVE,
     rest: { method: 'POST', path: '/papi/project/:project_id/pages', status: 201 },
-    handler: ({ core, project }, a) => core.pages.create(project, a),
+    handler: async ({ core, project }, a) => withWarnings(core, project, await core.pages.create(project, a)),
     links: (d) => pageLinks([d]),
   }),
   defineTool({
@@ -65,13 +86,14 @@ export const pageTools = [
     description:
       'Replaces the whole content of an existing page, creating a new version (the old one stays in the history). ' +
       'For small edits prefer pages_patch, which sends only the change. The slug cannot change: to move a page, create the new slug and delete the old. ' +
-      'Pass base_version_hash to refuse the update if someone changed the page since you read it (VERSION_CONFLICT: re-read and retry). Errors: NOT_FOUND.',
+      'Pass base_version_hash to refuse the update if someone changed the page since you read it (VERSION_CONFLICT: re-read and retry). ' +
+      'Returns warnings as pages_create does. Errors: NOT_FOUND.',
     toolset: 'pages',
     input: s.pagesUpdateInput,
     output: s.pagesUpdateOutput,
     annotations: { ...ADDITIVE, idempotentHint: false },
     rest: { method: 'PUT', path: '/papi/project/:project_id/pages/:slug{.+}' },
-    handler: ({ core, project }, a) => core.pages.update(project, a),
+    handler: async ({ core, project }, a) => withWarnings(core, project, await core.pages.update(project, a)),
   }),
   defineTool({
     name: PAGES_PATCH,
@@ -81,7 +103,8 @@ export const pageTools = [
       'First call pages_get with include_version=true and pass its version_hash as base_version_hash. Patches apply in order, all or nothing; ' +
       'each find must occur exactly once at that point. Errors: PATCH_FIND_NOT_FOUND (copy the exact text from pages_get, whitespace included), ' +
       'PATCH_FIND_AMBIGUOUS (add surrounding text so it is unique; the error says which patch and how many matches), ' +
-      'VERSION_CONFLICT (the page changed: the error has current_version_hash; re-read with pages_get and retry). Returns the new version_hash for the next patch.',
+      'VERSION_CONFLICT (the page changed: the error has current_version_hash; re-read with pages_get and retry). Returns the new version_hash for the next patch, ' +
+      'and warnings as pages_create does.',
     toolset: 'pages',
     input: s.pagesPatchInput,
     output: s.pagesPatchOutput,
@@ -93,7 +116,7 @@ export const pageTools = [
         if (p.replace === undefined) throw invalid(`patches[${i}]: "replace" operations need a replace string (use operation "delete" to remove text)`, { patch_index: i });
         return { operation: 'replace', find: p.find, replace: p.replace };
       });
-      return core.pages.patch(project, { ...a, patches });
+      return core.pages.patch(project, { ...a, patches }).then((r) => withWarnings(core, project, r));
     },
   }),
   defineTool({
@@ -127,26 +150,32 @@ export const pageTools = [
     title: 'Roll back page',
     description:
       'Restores the content of an earlier version by creating a new version with it (history is never lost; you can roll forward again). ' +
-      'Pass target_version or target_version_hash from pages_versions. Errors: NOT_FOUND for an unknown page or version; VALIDATION_ERROR unless exactly one target is given.',
+      'Pass target_version or target_version_hash from pages_versions (look at a version first with pages_get version or pages_diff). ' +
+      'Returns version and version_hash of the new version, as patch and update do (new_version and new_version_hash are the same, kept for older clients), and warnings. ' +
+      'Errors: NOT_FOUND for an unknown page or version; VALIDATION_ERROR unless exactly one target is given.',
     toolset: 'pages',
     input: s.pagesRollbackInput,
     output: s.pagesRollbackOutput,
     annotations: ADDITIVE,
     rest: { method: 'POST', path: '/papi/project/:project_id/pages/:slug{.+}/rollback' },
-    handler: ({ core, project }, a) => core.pages.rollback(project, a),
+    handler: async ({ core, project }, a) => withWarnings(core, project, await core.pages.rollback(project, a)),
   }),
   defineTool({
     name: PAGES_BULK_CREATE,
     title: 'Create pages in bulk',
     description:
       'Creates up to 100 pages in one call, all or nothing: if any page is invalid or its slug exists, nothing is created and the error names it (index). ' +
-      'The fastest way to build a new site. Errors as pages_create.',
+      'The fastest way to build a new site. Returns warnings for all the pages (each names its slug), checked once all exist, so links between them count. Errors as pages_create.',
     toolset: 'pages',
     input: s.pagesBulkCreateInput,
     output: s.pagesBulkCreateOutput,
     annotations: ADDITIVE,
     rest: { method: 'POST', path: '/papi/project/:project_id/pages/bulk', status: 201 },
-    handler: ({ core, project }, a) => core.pages.bulkCreate(project, a.pages),
+    handler: async ({ core, project }, a) => {
+      const r = await core.pages.bulkCreate(project, a.pages);
+      const warnings = await core.sites.warningsFor(project, r.pages.map((p) => p.slug));
+      return warnings.length ? { ...r, warnings } : r;
+    },
     links: (d) => pageLinks(d.pages),
   }),
 ];

@@ -2,6 +2,7 @@ import * as s from '../schemas/sites.js';
 import { READ, defineTool } from './define.js';
 
 export const SITE_STATS = 'site_stats';
+export const SITE_CHECK = 'site_check';
 
 /** What the published site does for its visitors (src/core/sites, src/core/analytics). */
 export const siteTools = [
@@ -18,5 +19,21 @@ export const siteTools = [
     annotations: READ,
     rest: { method: 'GET', path: '/papi/project/:project_id/stats' },
     handler: ({ core, project }, a) => core.analytics.stats(project, a.days ?? 30),
+  }),
+  defineTool({
+    name: SITE_CHECK,
+    title: 'Check the whole site',
+    description:
+      'Checks every page as the site serves it: internal links that lead to a 404 (broken_link), files a page loads that the site does not have ' +
+      '(missing_asset) or keeps private (private_asset), pages without a title (missing_title), images without alt (missing_alt), markup a browser ' +
+      'repairs (invalid_nesting: unclosed elements, stray end tags, content a table pushes out) and head problems (no doctype, <title> in the body); ' +
+      'also whether the home page index.html exists. Each warning names its page, line and how to fix it. Page writes return the same warnings for the page written; ' +
+      'call this after building or restructuring a site. Read-only.',
+    toolset: 'pages',
+    input: s.siteCheckInput,
+    output: s.siteCheckOutput,
+    annotations: READ,
+    rest: { method: 'GET', path: '/papi/project/:project_id/check' },
+    handler: ({ core, project }) => core.sites.check(project),
   }),
 ];

@@ -1,6 +1,7 @@
 import type { Db } from '../db/connect.js';
 import { SiteAnalytics } from './analytics/index.js';
 import { DomainService, type TxtResolver } from './domains/index.js';
+import { SiteService } from './sites/index.js';
 import { AssetService, type FetchPolicy } from './assets.js';
 import { systemClock, type Clock } from './clock.js';
 import { DEFAULT_LIMITS, type Limits, type UrlConfig } from './config.js';
@@ -32,7 +33,8 @@ export interface ProjectStatus {
   url: string;
   pages_count: number;
   assets_count: number;
-  status: 'published' | 'empty';
+  /** `no_home_page`: pages exist but no index.html, so the site's address answers 404. */
+  status: 'published' | 'empty' | 'no_home_page';
 }
 
 /** The domain core: every service, wired once. Knows nothing of MCP or HTTP. */
@@ -55,6 +57,8 @@ export class Core {
   readonly analytics: SiteAnalytics;
   /** Custom domains of the sites (src/core/domains). */
   readonly domains: DomainService;
+  /** Site checks, version diffs and draft previews (src/core/sites). */
+  readonly sites: SiteService;
 
   constructor(o: CoreOptions) {
     this.db = o.db;
@@ -73,14 +77,16 @@ export class Core {
     this.owners = new OwnerService(k, this.clock, this.urls, this.projects, this.limiter, { windowSec: (o.rateLimit ?? DEFAULT_RATE_LIMIT).windowSec });
     this.analytics = new SiteAnalytics(k, this.clock);
     this.domains = new DomainService(k, this.clock, this.urls, this.projects, o.dnsTxt);
+    this.sites = new SiteService(k, this.clock, this.pages);
     this.oauth = new OAuthService(k, this.clock, this.urls, this.limiter, o.oauth ?? { fetch: { allowAddresses: o.fetchPolicy?.allowAddresses, lookup: o.fetchPolicy?.lookup } });
   }
 
   async status(project: Project): Promise<ProjectStatus> {
     const k = this.db.kysely;
-    const [pages, assets] = await Promise.all([
+    const [pages, assets, home] = await Promise.all([
       k.selectFrom('projects').select('page_count as n').where('id', '=', project.id).executeTakeFirstOrThrow(),
       k.selectFrom('assets').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', project.id).executeTakeFirstOrThrow(),
+      k.selectFrom('pages').select('id').where('project_id', '=', project.id).where('slug', '=', 'index.html').executeTakeFirst(),
     ]);
     const pagesCount = Number(pages.n);
     return {
@@ -90,7 +96,7 @@ export class Core {
       url: project.url,
       pages_count: pagesCount,
       assets_count: Number(assets.n),
-      status: pagesCount > 0 ? 'published' : 'empty',
+      status: pagesCount === 0 ? 'empty' : home ? 'published' : 'no_home_page',
     };
   }
 

@@ -64,9 +64,25 @@ export interface PatchResult {
 
 export interface RollbackResult {
   slug: string;
+  /** The new version, named as patch and update name theirs. */
+  version: number;
+  version_hash: string;
   rolled_back_to: number;
+  /** Older names of version and version_hash, kept for clients written against them. */
   new_version: number;
   new_version_hash: string;
+}
+
+/** A page slug names an HTML document: it ends in .html (a folder's index is "blog/index.html"). */
+export function checkPageSlug(slug: string): void {
+  if (/\.html?$/i.test(slug)) return;
+  const dot = slug.lastIndexOf('.');
+  const ext = dot > slug.lastIndexOf('/') ? slug.slice(dot + 1).toLowerCase() : '';
+  const message = ext
+    ? `"${slug}" is not a page: pages are HTML documents whose slug ends in .html (e.g. "about.html", "blog/index.html"). ` +
+      `Upload .${ext} files (CSS, JavaScript, images, fonts, PDFs...) with assets_upload (content_text for text files such as CSS or JS), then link them from a page, e.g. <link rel="stylesheet" href="/${slug}">.`
+    : `"${slug}" is not a page slug: pages end in .html. Use "${slug}.html" (also served at /${slug}) or "${slug}/index.html" (served at /${slug}/). Files such as CSS or JS go through assets_upload.`;
+  throw invalid(message, { field: 'slug', slug });
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -171,6 +187,7 @@ export class PageService {
   /** Validates a batch up front so a bulk create fails before anything is written. */
   private prepare(input: PageInput): { slug: string; content: string; meta: string; seo: string; size: number } {
     const slug = normalizeSlug(input.slug);
+    checkPageSlug(slug);
     if (typeof input.content !== 'string') throw invalid('content must be a string of HTML', { field: 'content' });
     const size = this.checkContent(input.content);
     return { slug, content: input.content, meta: JSON.stringify(input.meta ?? {}), seo: JSON.stringify(input.seo ?? {}), size };
@@ -308,7 +325,7 @@ export class PageService {
         patch_summary: `rollback to version ${target.version}`,
       });
       const w = await this.db.transaction().execute((tx) => this.history.commitVersion(tx, project, current, next));
-      return { slug, rolled_back_to: target.version, new_version: w.version, new_version_hash: w.hash };
+      return { slug, version: w.version, version_hash: w.hash, rolled_back_to: target.version, new_version: w.version, new_version_hash: w.hash };
     });
     this.bus.pageChanged(project.id, slug);
     return out;
@@ -326,6 +343,30 @@ export class PageService {
     });
     this.bus.pageChanged(project.id, slug);
     return { slug, deleted: true, versions_deleted: n };
+  }
+
+  /**
+   * One version of a page, by number or hash, without publishing it: its content, meta and seo as
+   * they were, with version and version_hash (`current` tells whether it is what the site serves).
+   */
+  async getVersion(project: Project, rawSlug: string, by: { version?: number | undefined; hash?: string | undefined }): Promise<PageDetail & { version: number; version_hash: string; current: boolean }> {
+    const slug = normalizeSlug(rawSlug);
+    const page = await this.findRow(this.db, project.id, slug);
+    const target = await this.history.target(page.id, by);
+    if (!target) throw notFound(`Version ${by.version ?? by.hash} of page "${slug}"`, { slug, hint: 'Call pages_versions to list the versions.' });
+    const row = await this.db.selectFrom('page_versions').select(['hash', 'created_at']).where('page_id', '=', page.id).where('version', '=', target.version).executeTakeFirstOrThrow();
+    return {
+      slug,
+      content: await this.history.contentOf(page, target.version),
+      meta: parseJson(target.meta),
+      seo: parseJson(target.seo),
+      url: this.url(project, slug),
+      created_at: page.created_at,
+      updated_at: row.created_at,
+      version: target.version,
+      version_hash: row.hash,
+      current: target.version === page.version,
+    };
   }
 
   /** Reads any old version's content (history is stored as keyframes and deltas). */

@@ -346,6 +346,14 @@ export interface Database {
   site_views_daily: SiteViewsDailyTable;
   site_referrers_daily: SiteReferrersDailyTable;
   site_domains: SiteDomainTable;
+  site_keys: SiteKeyTable;
+}
+
+/** A server-side secret of the site features, by name (migration 0017). */
+export interface SiteKeyTable {
+  name: string;
+  value: string;
+  created_at: string;
 }
 
 /** Page views per day and page (migration 0016); no visitor data. */

@@ -5,6 +5,8 @@ import { pathOfUrl } from './pipeline.js';
 import { toResponse, type Reply } from './reply.js';
 import type { Entry, SiteCache, Variant } from './site-cache.js';
 import { compress, negotiate, type Encoding } from './site-encoding.js';
+import { PREVIEW_PREFIX } from '../core/sites/preview.js';
+import { previewReply } from './site-preview.js';
 import { cacheKeyOf, notFoundEntry, noSiteHtml, NOT_FOUND_KEY, resolve } from './site-resolve.js';
 
 export { SiteCache } from './site-cache.js';
@@ -92,6 +94,8 @@ export function siteReply(core: Core, cache: SiteCache, subdomain: string, req: 
 async function slowReply(core: Core, cache: SiteCache, subdomain: string, key: string | null, req: SiteRequest, q: number): Promise<Reply> {
   const project = await core.projects.findBySubdomain(subdomain);
   if (!project) return noSite(req.host);
+  // Draft previews are signed per link and never cached: they never reach the cache's hot path.
+  if (key !== null && key.startsWith(PREVIEW_PREFIX)) return previewReply(core, project, key.slice(PREVIEW_PREFIX.length), q < 0 ? '' : req.url.slice(q + 1), req.method);
   const g = cache.generation(project.id);
   const gen = typeof g === 'number' ? g : await g;
   let entry = key === null ? undefined : cache.get(project.id, gen, key);

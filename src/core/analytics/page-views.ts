@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { Clock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
 
 /** Distinct referring hosts counted per project between two flushes; more are added up under "(other)". */
 export const MAX_REFERRER_HOSTS = 200;
@@ -35,53 +35,55 @@ export function referrerHost(referer: string | undefined): string | undefined {
  * host name (clicks from within the site itself are not referrers), nothing about the visitor.
  */
 export class PageViews {
-  /** `${projectId}\0${day}\0${slug}` -> views since the last flush. */
-  private views = new Map<string, number>();
-  /** `${projectId}\0${day}\0${host}` -> views since the last flush. */
-  private referrers = new Map<string, number>();
-  private readonly hostsPerProject = new Map<string, number>();
+  /** Views since the last flush of the current day: project id -> slug -> views (nested, so a view builds no key string). */
+  private views = new Map<string, Map<string, number>>();
+  /** Referring host views of the current day: project id -> host -> views. */
+  private referrers = new Map<string, Map<string, number>>();
+  /** Buckets of days that ended before the last flush. */
+  private ended: Array<{ day: string; views: PageViews['views']; referrers: PageViews['referrers'] }> = [];
   private day = '';
+  private dayStarts = 0;
   private dayEnds = 0;
   private readonly timer: ReturnType<typeof setInterval>;
   private flushing: Promise<void> = Promise.resolve();
+  private readonly now: () => number;
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly clock: Clock,
+    clock: Clock,
     flushMs = FLUSH_MS,
   ) {
+    // The system clock without a Date per view; an injected clock (tests) as it is.
+    this.now = clock === systemClock ? Date.now : () => clock.now().getTime();
     this.timer = setInterval(() => void this.flush().catch(() => {}), flushMs);
     this.timer.unref();
   }
 
-  private today(): string {
-    const t = this.clock.now().getTime();
-    if (t >= this.dayEnds || t < this.dayEnds - DAY_MS) {
-      this.day = new Date(t).toISOString().slice(0, 10);
-      this.dayEnds = (Math.floor(t / DAY_MS) + 1) * DAY_MS;
-    }
-    return this.day;
+  /** Moves to the day of `t`, keeping the counts of the day that ended for the next flush. */
+  private turnDay(t: number): void {
+    if (this.day && (this.views.size || this.referrers.size)) this.ended.push({ day: this.day, views: this.views, referrers: this.referrers });
+    this.views = new Map();
+    this.referrers = new Map();
+    this.day = new Date(t).toISOString().slice(0, 10);
+    this.dayStarts = Math.floor(t / DAY_MS) * DAY_MS;
+    this.dayEnds = this.dayStarts + DAY_MS;
   }
 
   /** Counts one view of a page; `siteHost` is the host the request came to (a referrer there is internal). */
   view(projectId: string, slug: string, referer: string | undefined, siteHost: string): void {
-    const day = this.today();
-    const k = `${projectId}\u0000${day}\u0000${slug}`;
-    this.views.set(k, (this.views.get(k) ?? 0) + 1);
+    const t = this.now();
+    if (t >= this.dayEnds || t < this.dayStarts) this.turnDay(t);
+    let pv = this.views.get(projectId);
+    if (!pv) this.views.set(projectId, (pv = new Map()));
+    pv.set(slug, (pv.get(slug) ?? 0) + 1);
     if (!referer) return;
     let host = referrerHost(referer);
     if (!host || host === siteHost) return;
-    let rk = `${projectId}\u0000${day}\u0000${host}`;
-    const n = this.referrers.get(rk);
-    if (n === undefined) {
-      // A flood of made-up Referer headers costs one bucket, not memory.
-      const seen = this.hostsPerProject.get(projectId) ?? 0;
-      if (seen >= MAX_REFERRER_HOSTS) {
-        host = '(other)';
-        rk = `${projectId}\u0000${day}\u0000${host}`;
-      } else this.hostsPerProject.set(projectId, seen + 1);
-    }
-    this.referrers.set(rk, (this.referrers.get(rk) ?? 0) + 1);
+    let pr = this.referrers.get(projectId);
+    if (!pr) this.referrers.set(projectId, (pr = new Map()));
+    // A flood of made-up Referer headers costs one bucket, not memory.
+    if (!pr.has(host) && pr.size >= MAX_REFERRER_HOSTS) host = '(other)';
+    pr.set(host, (pr.get(host) ?? 0) + 1);
   }
 
   /** Writes the counts gathered since the last flush; one flush at a time. */
@@ -91,20 +93,30 @@ export class PageViews {
   }
 
   private async write(): Promise<void> {
-    if (this.views.size === 0 && this.referrers.size === 0) return;
-    const views = this.views;
-    const referrers = this.referrers;
+    const buckets = [...this.ended];
+    if (this.views.size || this.referrers.size) buckets.push({ day: this.day, views: this.views, referrers: this.referrers });
+    if (buckets.length === 0) return;
+    this.ended = [];
     this.views = new Map();
     this.referrers = new Map();
-    this.hostsPerProject.clear();
-    const rows = (m: Map<string, number>): Array<{ project_id: string; day: string; key: string; views: number }> =>
-      [...m].map(([k, n]) => {
-        const [project_id, day, key] = k.split('\u0000') as [string, string, string];
-        return { project_id, day, key, views: n };
-      });
+    // Summed by row: a bucket kept from a failed flush may share rows with a newer one (one upsert must not touch a row twice).
+    const rows = (pick: 'views' | 'referrers'): Array<{ project_id: string; day: string; key: string; views: number }> => {
+      const sum = new Map<string, { project_id: string; day: string; key: string; views: number }>();
+      for (const b of buckets) {
+        for (const [project_id, m] of b[pick]) {
+          for (const [key, n] of m) {
+            const k = `${project_id}\u0000${b.day}\u0000${key}`;
+            const r = sum.get(k);
+            if (r) r.views += n;
+            else sum.set(k, { project_id, day: b.day, key, views: n });
+          }
+        }
+      }
+      return [...sum.values()];
+    };
     try {
       await this.db.transaction().execute(async (tx) => {
-        const v = rows(views);
+        const v = rows('views');
         for (let i = 0; i < v.length; i += BATCH_ROWS) {
           await tx
             .insertInto('site_views_daily')
@@ -112,7 +124,7 @@ export class PageViews {
             .onConflict((oc) => oc.columns(['project_id', 'day', 'path']).doUpdateSet((eb) => ({ views: eb('site_views_daily.views', '+', eb.ref('excluded.views')) })))
             .execute();
         }
-        const r = rows(referrers);
+        const r = rows('referrers');
         for (let i = 0; i < r.length; i += BATCH_ROWS) {
           await tx
             .insertInto('site_referrers_daily')
@@ -123,10 +135,7 @@ export class PageViews {
       });
     } catch (e) {
       // Kept for the next flush rather than lost (a project deleted meanwhile would fail every time: dropped).
-      if (!/foreign key/i.test(String(e))) {
-        for (const [k, n] of views) this.views.set(k, (this.views.get(k) ?? 0) + n);
-        for (const [k, n] of referrers) this.referrers.set(k, (this.referrers.get(k) ?? 0) + n);
-      }
+      if (!/foreign key/i.test(String(e))) this.ended.unshift(...buckets);
       throw e;
     }
   }

@@ -86,6 +86,7 @@ function keyOf(el: Element): string | undefined {
     if (prop) return `property:${prop}`;
   }
   if (el.tagName === 'link' && attr(el, 'rel')?.toLowerCase().split(/\s+/).includes('canonical')) return 'canonical';
+  if (el.tagName === 'base') return 'base-own';
   return undefined;
 }
 
@@ -102,9 +103,11 @@ export function isNoindex(robots: string | undefined): boolean {
  * would (parse5, with source locations) and only the head's tags are spliced: everything else is
  * served byte for byte as written. Runs once per cached entry, never per request.
  */
-export function renderHead(content: string, meta: Fields, seo: Fields, siteUrl: string, opts: { forceNoindex?: boolean } = {}): ServedHead {
+export function renderHead(content: string, meta: Fields, seo: Fields, siteUrl: string, opts: { forceNoindex?: boolean; baseHref?: string } = {}): ServedHead {
   const wanted = wantedTags(meta, seo, siteUrl);
   if (opts.forceNoindex) wanted.set('name:robots', '<meta name="robots" content="noindex, nofollow">');
+  // A page shown at another address (a preview) keeps its relative links pointing where they do on the site; a <base> the page has wins.
+  if (opts.baseHref !== undefined) wanted.set('base', `<base href="${escAttr(opts.baseHref)}">`);
   const lang = str(meta, 'language');
   const doc = parse(content, { sourceCodeLocationInfo: true });
   const html = doc.childNodes.find(isElement);
@@ -113,6 +116,7 @@ export function renderHead(content: string, meta: Fields, seo: Fields, siteUrl: 
   const edits: Edit[] = [];
   const done = new Set<string>();
 
+  if (head?.childNodes.some((n) => isElement(n) && n.tagName === 'base')) wanted.delete('base');
   for (const el of head?.childNodes.filter(isElement) ?? []) {
     const key = keyOf(el);
     if (key === 'name:robots' && isNoindex(attr(el, 'content')) && !wanted.has(key)) noindex = true;

@@ -15,6 +15,7 @@ import * as m0012 from './0012-owners.js';
 import * as m0013 from './0013-oauth.js';
 import * as m0014 from './0014-seller-downloads.js';
 import * as m0016 from './0016-site-stats-domains.js';
+import * as m0017 from './0017-site-keys.js';
 
 export interface Migration {
   name: string;
@@ -38,4 +39,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0013-oauth', up: m0013.up },
   { name: '0014-seller-downloads', up: m0014.up },
   { name: '0016-site-stats-domains', up: m0016.up },
+  { name: '0017-site-keys', up: m0017.up },
 ];

@@ -55,7 +55,7 @@ async function overviewPage(c: DashContext, deps: AppDeps, extra: { newToken?: I
     body: html`<h1>${project.name}</h1>${fresh}
 <section class="card" aria-labelledby="site"><h2 id="site">Site</h2><dl class="facts">
 <dt>Address</dt><dd><a href="${status.url}/">${status.url}/</a></dd>
-<dt>Status</dt><dd>${statusPill(status.status)} ${status.status === 'empty' ? 'no page yet' : 'live'}</dd>
+<dt>Status</dt><dd>${statusPill(status.status)} ${status.status === 'empty' ? 'no page yet' : status.status === 'no_home_page' ? 'no home page (index.html): the address answers 404' : 'live'}</dd>
 <dt>Pages</dt><dd><a href="${base}/pages">${status.pages_count}</a></dd>
 <dt>Assets</dt><dd><a href="${base}/assets">${status.assets_count}</a></dd>
 <dt>Storage</dt><dd>${bytes(usage.used)} of ${usage.quota === 0 ? 'unlimited' : bytes(usage.quota)}</dd>

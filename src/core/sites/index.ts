@@ -1,0 +1,102 @@
+import { createTwoFilesPatch } from 'diff';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { Clock } from '../clock.js';
+import { invalid } from '../errors.js';
+import type { PageService } from '../pages.js';
+import type { Project } from '../projects.js';
+import { checkPage, siteIndex, type SiteIndex, type SiteWarning } from './check.js';
+import { DEFAULT_PREVIEW_HOURS, MAX_PREVIEW_HOURS, PREVIEW_PREFIX, PreviewSigner } from './preview.js';
+
+export type { SiteWarning } from './check.js';
+
+/** A version named by its number or its hash (as pages_diff and pages_preview take them). */
+export type VersionRef = number | string;
+
+const byRef = (ref: VersionRef | undefined): { version?: number; hash?: string } =>
+  ref === undefined ? {} : typeof ref === 'number' || /^\d+$/.test(ref) ? { version: Number(ref) } : { hash: ref };
+
+/** What a site does beyond storing pages: checks, diffs of versions, draft previews (src/core/sites). */
+export class SiteService {
+  readonly previews: PreviewSigner;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly pages: PageService,
+  ) {
+    this.previews = new PreviewSigner(db);
+  }
+
+  private async pageFields(projectId: string, slugs: readonly string[]): Promise<Array<{ slug: string; content: string; meta: Record<string, unknown>; seo: Record<string, unknown> }>> {
+    if (slugs.length === 0) return [];
+    const rows = await this.db.selectFrom('pages').select(['slug', 'content', 'meta', 'seo']).where('project_id', '=', projectId).where('slug', 'in', slugs).orderBy('slug').execute();
+    const obj = (t: string): Record<string, unknown> => {
+      try {
+        return JSON.parse(t) as Record<string, unknown>;
+      } catch {
+        return {};
+      }
+    };
+    return rows.map((r) => ({ slug: r.slug, content: r.content, meta: obj(r.meta), seo: obj(r.seo) }));
+  }
+
+  private run(project: Project, pages: Awaited<ReturnType<SiteService['pageFields']>>, site: SiteIndex): SiteWarning[] {
+    return pages.flatMap((p) => checkPage(p.slug, p.content, p.meta, p.seo, site, project.url));
+  }
+
+  /** Warnings for pages just written (what every page write returns). */
+  async warningsFor(project: Project, slugs: readonly string[]): Promise<SiteWarning[]> {
+    const [pages, site] = await Promise.all([this.pageFields(project.id, slugs), siteIndex(this.db, project.id)]);
+    return this.run(project, pages, site);
+  }
+
+  /** Every page of the site checked (site_check); pages in batches so a large site is never all in memory. */
+  async check(project: Project): Promise<{ pages_checked: number; ok: boolean; warnings: SiteWarning[]; by_type: Record<string, number>; home_page: boolean }> {
+    const site = await siteIndex(this.db, project.id);
+    const slugs = [...site.pages].sort();
+    const warnings: SiteWarning[] = [];
+    for (let i = 0; i < slugs.length; i += 50) warnings.push(...this.run(project, await this.pageFields(project.id, slugs.slice(i, i + 50)), site));
+    const byType: Record<string, number> = {};
+    for (const w of warnings) byType[w.type] = (byType[w.type] ?? 0) + 1;
+    return { pages_checked: slugs.length, ok: warnings.length === 0, warnings: warnings.slice(0, 500), by_type: byType, home_page: site.pages.has('index.html') };
+  }
+
+  /** A unified diff between two versions of a page (content; meta and seo compared as JSON below it). */
+  async diff(project: Project, slug: string, from: VersionRef, to: VersionRef): Promise<{ slug: string; from_version: number; to_version: number; from_version_hash: string; to_version_hash: string; diff: string; meta_changed: boolean; seo_changed: boolean }> {
+    const [a, b] = await Promise.all([this.pages.getVersion(project, slug, byRef(from)), this.pages.getVersion(project, slug, byRef(to))]);
+    const diff = createTwoFilesPatch(`${a.slug} (version ${a.version})`, `${b.slug} (version ${b.version})`, a.content, b.content, undefined, undefined, { context: 3 });
+    return {
+      slug: a.slug,
+      from_version: a.version,
+      to_version: b.version,
+      from_version_hash: a.version_hash,
+      to_version_hash: b.version_hash,
+      diff,
+      meta_changed: JSON.stringify(a.meta) !== JSON.stringify(b.meta),
+      seo_changed: JSON.stringify(a.seo) !== JSON.stringify(b.seo),
+    };
+  }
+
+  /** The version a preview link names (pages.getVersion; NOT_FOUND when the page or version is gone). */
+  versionForPreview(project: Project, slug: string, version: number): ReturnType<PageService['getVersion']> {
+    return this.pages.getVersion(project, slug, { version });
+  }
+
+  /** A signed link that shows one version of a page on the site's own origin, marked noindex, until it expires. */
+  async preview(project: Project, slug: string, ref: VersionRef | undefined, hours = DEFAULT_PREVIEW_HOURS): Promise<{ slug: string; version: number; version_hash: string; current: boolean; preview_url: string; expires_at: string }> {
+    if (!(hours > 0 && hours <= MAX_PREVIEW_HOURS)) throw invalid(`expires_in_hours must be more than 0 and at most ${MAX_PREVIEW_HOURS} (7 days).`, { field: 'expires_in_hours' });
+    const v = ref === undefined ? await this.pages.get(project, slug, true) : await this.pages.getVersion(project, slug, byRef(ref));
+    const exp = Math.floor(this.clock.now().getTime() / 1000 + hours * 3600);
+    const q = await this.previews.sign({ projectId: project.id, slug: v.slug, version: v.version!, exp });
+    const path = v.slug.split('/').map(encodeURIComponent).join('/');
+    return {
+      slug: v.slug,
+      version: v.version!,
+      version_hash: v.version_hash!,
+      current: 'current' in v ? (v as { current: boolean }).current : true,
+      preview_url: `${project.url.replace(/\/$/, '')}/${PREVIEW_PREFIX}${path}?${q}`,
+      expires_at: new Date(exp * 1000).toISOString(),
+    };
+  }
+}
