@@ -167,9 +167,10 @@ describe('site delivery through the Node listener (the production path)', () => 
     await env.close();
   });
 
-  const get = (headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> =>
+  const get = (headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> => getPath('/', headers);
+  const getPath = (path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> =>
     new Promise((resolve, reject) => {
-      const r = request({ host: '127.0.0.1', port, path: '/', headers: { host: `bakery.localhost:${port}`, ...headers } }, (res) => {
+      const r = request({ host: '127.0.0.1', port, path, agent: false, headers: { host: `bakery.localhost:${port}`, ...headers } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -177,6 +178,29 @@ describe('site delivery through the Node listener (the production path)', () => 
       r.on('error', reject);
       r.end();
     });
+
+  it('makes one entry for concurrent misses of a path (one resolve, one compression per coding)', async () => {
+    const { SiteCache } = await import('../src/http/site-cache.js');
+    const cache = new SiteCache(env.core, false);
+    let made = 0;
+    const make = async () => {
+      made++;
+      await new Promise((r) => setTimeout(r, 20));
+      return { status: 200 as const, body: new Uint8Array(10), contentType: 'text/plain', etag: '"x"', svg: false };
+    };
+    const all = await Promise.all(Array.from({ length: 50 }, () => cache.fill(env.project.id, 0, 'a.txt', make)));
+    expect(made).toBe(1);
+    expect(new Set(all).size).toBe(1);
+    expect(cache.get(env.project.id, 0, 'a.txt')).toBe(all[0]);
+    cache.close();
+  });
+
+  it('answers a cold burst of brotli requests with one entry, all of them compressed', async () => {
+    await env.core.pages.create(env.project, { slug: 'burst.html', content: PAGE });
+    const burst = await Promise.all(Array.from({ length: 40 }, () => getPath('/burst.html', { 'accept-encoding': 'br' })));
+    expect(new Set(burst.map((r) => r.headers.etag)).size).toBe(1);
+    for (const r of burst) expect(r.headers['content-encoding']).toBe('br');
+  });
 
   it('answers brotli and gzip from the socket, the first request waiting for the one compression', async () => {
     const [a, b] = await Promise.all([get({ 'accept-encoding': 'br' }), get({ 'accept-encoding': 'br' })]);

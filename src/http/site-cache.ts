@@ -66,6 +66,8 @@ export class SiteCache {
   private readonly generations: GenerationSource;
   private readonly maxEntryBytes: number;
   private stamps = 0;
+  /** Entries being made, by generation, project and key (fill). */
+  private readonly filling = new Map<string, Promise<Entry | undefined>>();
 
   constructor(core: Core, crossInstance: boolean, maxBytes = 64 * 1024 * 1024, auditMs = 3000) {
     this.generations = generationSourceFor(core, crossInstance, auditMs);
@@ -112,6 +114,25 @@ export class SiteCache {
     e.stamp = s.stamp;
     e.key = `${projectId}/${key}`;
     this.entries.set(e.key, e);
+  }
+
+  /**
+   * The entry of a path that is not cached: made once however many requests miss it at the same
+   * time (the first one's `make`; the others wait for it), then cached. Nothing is held once made.
+   */
+  fill(projectId: string, gen: number, key: string, make: () => Promise<Entry | undefined>): Promise<Entry | undefined> {
+    const k = `${gen}/${projectId}/${key}`;
+    let p = this.filling.get(k);
+    if (!p) {
+      p = make()
+        .then((e) => {
+          if (e) this.set(projectId, gen, key, e);
+          return e;
+        })
+        .finally(() => this.filling.delete(k));
+      this.filling.set(k, p);
+    }
+    return p;
   }
 
   /** Counts an entry's bytes again after a compressed variant was added (when it is still the entry held). */

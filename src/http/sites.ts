@@ -100,9 +100,9 @@ async function slowReply(core: Core, cache: SiteCache, subdomain: string, key: s
   const gen = typeof g === 'number' ? g : await g;
   let entry = key === null ? undefined : cache.get(project.id, gen, key);
   if (!entry) {
-    entry = key === null ? undefined : await resolve(core, project, key);
-    if (entry) cache.set(project.id, gen, key!, entry);
-    else {
+    // Concurrent misses of one path share one resolve, so one entry (and one compression per coding) serves them all.
+    entry = key === null ? undefined : await cache.fill(project.id, gen, key, () => resolve(core, project, key));
+    if (!entry) {
       // Unknown paths share the site's one "not found" entry: a flood of random paths costs lookups, never memory.
       entry = cache.get(project.id, gen, NOT_FOUND_KEY);
       if (!entry) cache.set(project.id, gen, NOT_FOUND_KEY, (entry = await notFoundEntry(core, project)));
