@@ -60,8 +60,8 @@ describe('the view resources', () => {
   beforeEach(async () => (env = await makeEnv()));
   afterEach(() => env.close());
 
-  it.each([PAGE_PREVIEW_URI, SITE_OVERVIEW_URI])('%s is HTML of the app profile, allowed to load from every site and the platform', (uri) => {
-    const read = readAppResource(uri, env.core.urls)!;
+  it.each([PAGE_PREVIEW_URI, SITE_OVERVIEW_URI])('%s is HTML of the app profile, allowed to load from every site and the platform', async (uri) => {
+    const read = (await readAppResource(uri, caller(env)))!;
     const item = read.contents[0]! as unknown as { mimeType: string; text: string; _meta: { ui: { csp: Record<string, string[]>; prefersBorder: boolean } } };
     expect(item.mimeType).toBe('text/html;profile=mcp-app');
     expect(item._meta.ui.csp).toEqual({ resourceDomains: ['http://*.localhost:8787', 'http://127.0.0.1:8787'], baseUriDomains: ['http://*.localhost:8787', 'http://127.0.0.1:8787'] });
@@ -73,8 +73,14 @@ describe('the view resources', () => {
     expect(appResources(env.core.urls).find((r) => r.uri === uri)).toMatchObject({ mimeType: RESOURCE_MIME_TYPE, _meta: item._meta });
   });
 
-  it('an unknown ui:// URI is no view', () => {
-    expect(readAppResource('ui://sitepub/nothing', env.core.urls)).toBeUndefined();
+  it("a site on a domain of its own is allowed too, once the caller's project is known", async () => {
+    const own = { ...caller(env), core: { urls: env.core.urls, projects: { authorize: async () => ({ url: 'https://bakery.example' }) } } } as never;
+    const read = (await readAppResource(PAGE_PREVIEW_URI, own))!;
+    expect((read.contents[0]!._meta as { ui: { csp: { resourceDomains: string[] } } }).ui.csp.resourceDomains).toEqual(['http://*.localhost:8787', 'http://127.0.0.1:8787', 'https://bakery.example']);
+  });
+
+  it('an unknown ui:// URI is no view', async () => {
+    await expect(readAppResource('ui://sitepub/nothing', caller(env))).resolves.toBeUndefined();
   });
 });
 

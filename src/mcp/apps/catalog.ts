@@ -1,7 +1,8 @@
-import type { ReadResourceResult, Resource, Tool } from '@modelcontextprotocol/server';
+import type { CallToolResult, ReadResourceResult, Resource, Tool } from '@modelcontextprotocol/server';
 import type { UrlConfig } from '../../core/config.js';
-import { SitepubError } from '../../core/errors.js';
+import { SitepubError, toErrorBody } from '../../core/errors.js';
 import type { Project } from '../../core/projects.js';
+import type { Logger } from '../../log.js';
 import { appTools, type AppToolDef } from '../../../tools/apps.js';
 import { parseToolInput } from '../../../tools/define.js';
 import { credentialOf, type Caller } from '../../../tools/invoke.js';
@@ -39,7 +40,21 @@ export function toolUiMeta(toolName: string): Record<string, unknown> | undefine
 }
 
 /** `_meta.ui` of a view resource: where its page assets come from, and a border around it. */
-const resourceMeta = (urls: UrlConfig): Record<string, unknown> => ({ ui: { csp: appCsp(urls), prefersBorder: true } });
+const resourceMeta = (urls: UrlConfig, extraOrigins: readonly string[] = []): Record<string, unknown> => ({ ui: { csp: appCsp(urls, extraOrigins), prefersBorder: true } });
+
+/**
+ * The origin of the caller's site when it is not under the sites' domain (a site on a domain of its
+ * own), so its assets may load too; none when the caller's project is not known without project_id.
+ */
+async function ownSiteOrigins(caller: Caller): Promise<string[]> {
+  try {
+    const project = await caller.core.projects.authorize(caller.actor, undefined, caller.defaultProjectId, false);
+    const url = new URL(project.url);
+    return url.hostname.endsWith(`.${caller.core.urls.siteDomain}`) ? [] : [url.origin];
+  } catch {
+    return [];
+  }
+}
 
 /** The views as resources/list entries (with `_meta.ui`, which hosts read when the content item has none). */
 export function appResources(urls: UrlConfig): Resource[] {
@@ -49,10 +64,10 @@ export function appResources(urls: UrlConfig): Resource[] {
 export const isAppResourceUri = (uri: string): boolean => uri.startsWith('ui://');
 
 /** resources/read of a view; undefined for a ui:// URI that is not one (the caller answers not found). */
-export function readAppResource(uri: string, urls: UrlConfig): ReadResourceResult | undefined {
+export async function readAppResource(uri: string, caller: Caller): Promise<ReadResourceResult | undefined> {
   const v = VIEWS.get(uri);
   if (!v) return undefined;
-  return { contents: [{ uri, mimeType: RESOURCE_MIME_TYPE, text: v.html, _meta: resourceMeta(urls) }] };
+  return { contents: [{ uri, mimeType: RESOURCE_MIME_TYPE, text: v.html, _meta: resourceMeta(caller.core.urls, await ownSiteOrigins(caller)) }] };
 }
 
 /** The app-only tools as tools/list entries, `_meta.ui.visibility: ["app"]`. Built once. */
@@ -82,4 +97,25 @@ export async function runAppTool(def: AppToolDef, args: unknown, caller: Caller)
   const project = await caller.core.projects.authorize(caller.actor, input.project_id, caller.defaultProjectId, !def.annotations.readOnlyHint);
   const answer = await def.handler({ core: caller.core, project, client: caller.client, credential: credentialOf(caller) }, input);
   return { project, data: def.output.parse(answer) as Record<string, unknown> };
+}
+
+/**
+ * tools/call of an app-only tool, answered as every tool is: the checked data as structuredContent
+ * and as JSON text, or an isError result with the error JSON of docs/errors.md. A read-only session
+ * (a read-only credential, or stdio --read-only) gets FORBIDDEN for the write tool.
+ */
+export async function callAppTool(def: AppToolDef, args: unknown, caller: Caller, readOnly: boolean, log: Logger): Promise<CallToolResult> {
+  const started = performance.now();
+  try {
+    if (readOnly && !def.annotations.readOnlyHint) {
+      throw new SitepubError('FORBIDDEN', `${def.name} changes the site, and this session is read-only. It needs the sitepub:write scope.`, { required_scope: 'sitepub:write' });
+    }
+    const { data } = await runAppTool(def, args, caller);
+    log.debug({ tool: def.name, ms: Math.round(performance.now() - started) }, 'app tool ok');
+    return { content: [{ type: 'text', text: JSON.stringify(data) }], structuredContent: data };
+  } catch (e) {
+    if (!(e instanceof SitepubError)) log.error({ tool: def.name, err: e }, 'app tool failed');
+    else log.info({ tool: def.name, error: e.type, ms: Math.round(performance.now() - started) }, 'app tool refused');
+    return { isError: true, content: [{ type: 'text', text: JSON.stringify(toErrorBody(e)) }] };
+  }
 }

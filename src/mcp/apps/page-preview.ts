@@ -9,6 +9,9 @@ import { viewDocument } from './view-runtime.js';
  * buttons: roll back to that version (apps_page_rollback, then the model is told through
  * ui/update-model-context), open the live page and open the version in the owner's dashboard
  * (ui/open-link). Page content is only ever set as `srcdoc` or `textContent`, never parsed here.
+ * A host that does not offer the view the app-only tools (it lists them only to clients that declared
+ * MCP Apps) still gets the page, from pages_get and pages_versions, and a roll-back through
+ * pages_rollback; without an older version's content there is no diff then.
  */
 const STYLE = `
 .stage{border:1px solid var(--line);border-radius:.5rem;overflow:hidden;background:#fff;margin:0 auto;transition:width .2s}
@@ -45,7 +48,12 @@ $('rollback').addEventListener('click', async () => {
   $('rollback').disabled = true;
   status('Rolling back to v' + shown.previous_version + '…');
   try {
-    const r = await host.callTool('apps_page_rollback', { ...project(), slug: shown.slug, target_version: shown.previous_version, expected_current_version: shown.current_version });
+    const args = { ...project(), slug: shown.slug, target_version: shown.previous_version };
+    const r = await host.callAppTool('apps_page_rollback', { ...args, expected_current_version: shown.current_version }, async () => {
+      const now = await host.callTool('pages_versions', { ...project(), slug: shown.slug });
+      if (now.current_version !== shown.current_version) throw new Error('The page is at version ' + now.current_version + ' now, not ' + shown.current_version + ': reload the preview before rolling back.');
+      return host.callTool('pages_rollback', args);
+    });
     await host.tellModel('The user rolled back page "' + r.slug + '" to version ' + r.rolled_back_to + ' from the preview; it is now version ' + r.new_version + ' (version_hash ' + r.new_version_hash + '). Re-read it with pages_get before editing it again.');
     await load(r.slug);
     status('Rolled back to v' + r.rolled_back_to + ': live as v' + r.new_version + '.');
@@ -55,6 +63,11 @@ const project = () => (typeof args.project_id === 'string' ? { project_id: args.
 function renderDiff(p) {
   $('changes').hidden = p.previous_version === null;
   if (p.previous_version === null) return;
+  if (p.diff === null) {
+    $('summary').textContent = 'Changes from v' + p.previous_version + ': not shown (this host does not let the view read older versions)';
+    $('diff').replaceChildren();
+    return;
+  }
   $('summary').textContent = 'Changes from v' + p.previous_version + ': +' + p.added_lines + ' −' + p.removed_lines + (p.diff_truncated ? ' (cut; the dashboard shows all)' : '');
   const pre = $('diff');
   pre.replaceChildren();
@@ -63,16 +76,24 @@ function renderDiff(p) {
     pre.append(el('span', { class: cls }, line));
   }
 }
+/** What apps_page_preview answers, from the model's own tools where the host offers the view no other. */
+async function fromModelTools(slug) {
+  const page = await host.callTool('pages_get', { ...project(), slug, include_version: true });
+  const history = await host.callTool('pages_versions', { ...project(), slug });
+  const older = history.versions.map((v) => v.version).filter((v) => v < page.version);
+  const title = page.meta && typeof page.meta.title === 'string' ? page.meta.title : null;
+  return { slug: page.slug, title, version: page.version, version_hash: page.version_hash, current_version: history.current_version, content: page.content, base_url: page.url, url: page.url, preview_url: null, previous_version: older.length ? Math.max(...older) : null, diff: null };
+}
 async function load(slug) {
   status('Loading ' + slug + '…');
-  const p = await host.callTool('apps_page_preview', { ...project(), slug });
+  const p = await host.callAppTool('apps_page_preview', { ...project(), slug }, () => fromModelTools(slug));
   shown = p;
   $('title').textContent = p.title ? p.title + ' (' + p.slug + ')' : p.slug;
   $('version').textContent = 'v' + p.version + (p.version === p.current_version ? ' · live' : '');
   $('frame').srcdoc = withBase(p.content, p.base_url);
   $('frame').title = 'Preview of ' + p.slug + ' v' + p.version + ' (scripts off)';
   $('live').disabled = false;
-  $('preview').disabled = false;
+  $('preview').disabled = !p.preview_url;
   $('rollback').disabled = p.previous_version === null;
   $('rollback').textContent = p.previous_version === null ? 'Roll back' : 'Roll back to v' + p.previous_version;
   renderDiff(p);

@@ -5,7 +5,8 @@ import { viewDocument } from './view-runtime.js';
  * the site's pages as cards, each with a thumbnail that is the page itself in a script-free
  * sandboxed `srcdoc` frame laid out at 1280 px and scaled to a quarter (no screenshots: the server
  * has no browser, and the frames stay current), its title, version and a button opening it on the
- * live site (ui/open-link).
+ * live site (ui/open-link). Where the host does not offer the view apps_site_overview, the same
+ * comes from project_status, pages_list and pages_get.
  */
 const STYLE = `
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:.75rem}
@@ -34,9 +35,17 @@ function card(p) {
     el('div', { class: 'meta' }, el('strong', {}, p.title || p.slug), el('small', {}, p.slug + ' · v' + p.version + ' · ' + p.updated_at.slice(0, 10)),
       el('button', { onclick: () => host.openLink(p.url) }, 'Open')));
 }
+async function fromModelTools(project) {
+  const st = await host.callTool('project_status', project);
+  const list = await host.callTool('pages_list', { ...project, limit: 24 });
+  const pages = [];
+  for (const p of list.pages) pages.push({ ...p, thumbnail_html: (await host.callTool('pages_get', { ...project, slug: p.slug })).content.slice(0, 65536) });
+  return { project_id: st.project_id, name: st.name, url: st.url, total: list.total, pages };
+}
 async function load() {
   status('Loading pages…');
-  site = await host.callTool('apps_site_overview', typeof args.project_id === 'string' ? { project_id: args.project_id } : {});
+  const project = typeof args.project_id === 'string' ? { project_id: args.project_id } : {};
+  site = await host.callAppTool('apps_site_overview', project, () => fromModelTools(project));
   $('title').textContent = site.name;
   $('count').textContent = site.total + (site.total === 1 ? ' page' : ' pages');
   $('site').disabled = false;

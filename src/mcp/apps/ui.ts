@@ -1,4 +1,4 @@
-import type { ClientCapabilities } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, type ClientCapabilities } from '@modelcontextprotocol/server';
 import type { UrlConfig } from '../../core/config.js';
 
 /**
@@ -45,4 +45,18 @@ function siteOrigins(urls: UrlConfig): string {
 export function appCsp(urls: UrlConfig, extraOrigins: readonly string[] = []): { resourceDomains: string[]; baseUriDomains: string[] } {
   const origins = [...new Set([siteOrigins(urls), new URL(urls.publicUrl).origin, ...extraOrigins])];
   return { resourceDomains: origins, baseUriDomains: origins };
+}
+
+/**
+ * Whether this request's client renders MCP Apps: `declared` (it named the extension), `absent` (its
+ * capabilities are known and do not), or `unknown`. On 2026-07-28 every request carries the client's
+ * capabilities (`ctx.mcpReq.envelope`); a 2025-era connection told them in `initialize` (the Server
+ * keeps them); a 2025-era request over stateless HTTP comes without them, as every one after the
+ * handshake does, so there they are unknown.
+ */
+export function uiSupport(server: { getClientCapabilities(): ClientCapabilities | undefined }, ctx: { mcpReq: { envelope?: object | undefined } } | undefined): 'declared' | 'absent' | 'unknown' {
+  const fromEnvelope = (ctx?.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
+  const caps = fromEnvelope ?? server.getClientCapabilities();
+  if (caps === undefined) return 'unknown';
+  return uiCapability(caps) ? 'declared' : 'absent';
 }

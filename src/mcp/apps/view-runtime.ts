@@ -2,7 +2,7 @@
  * What both views share, inlined into their HTML (an app's CSP allows no script from elsewhere): the
  * view side of the MCP Apps postMessage protocol (JSON-RPC 2.0 with the host window: ui/initialize,
  * the initialized notification, tool-input and tool-result notifications, tools/call, ui/open-link,
- * ui/update-model-context, size changes, teardown) and a small style. About 3 KB instead of the
+ * ui/update-model-context, size changes, teardown) and a small style. About 4 KB instead of the
  * package's app bundle (about 530 KB with its dependencies); test/mcp-apps-browser.test.ts runs it
  * against the package's own host (AppBridge).
  */
@@ -49,19 +49,29 @@ const host = (() => {
     notify('ui/notifications/initialized', {});
     new ResizeObserver(() => notify('ui/notifications/size-changed', { width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight })).observe(document.body);
   }
-  /** A tool's structuredContent, or an Error carrying the sitepub error JSON's message. */
+  /**
+   * A tool's structuredContent, or an Error: with fromTool set when the tool ran and refused (the
+   * sitepub error JSON's message), without when the host refused the call (a tool it does not offer
+   * this view).
+   */
   async function callTool(name, args) {
     const r = await request('tools/call', { name, arguments: args });
     if (r && r.isError) {
       let msg = 'The tool failed.';
       try { const e = JSON.parse(r.content[0].text); msg = e.error ? e.error.message || e.error.type : e.message || msg; } catch {}
-      throw new Error(msg);
+      const err = new Error(msg);
+      err.fromTool = true;
+      throw err;
     }
     return r.structuredContent;
   }
+  /** The app-only tool's answer, or, where the host does not offer it to the view, fallback()'s. */
+  async function callAppTool(name, args, fallback) {
+    try { return await callTool(name, args); } catch (e) { if (e.fromTool) throw e; return fallback(); }
+  }
   const openLink = (url) => request('ui/open-link', { url });
   const tellModel = (text) => capabilities.updateModelContext ? request('ui/update-model-context', { content: [{ type: 'text', text }] }).catch(() => {}) : Promise.resolve();
-  return { request, notify, on, connect, callTool, openLink, tellModel };
+  return { request, notify, on, connect, callTool, callAppTool, openLink, tellModel };
 })();
 /** Page HTML with a base URL so its relative assets load from the site (after <head>, else the doctype). */
 function withBase(html, base) {
