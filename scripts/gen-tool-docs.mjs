@@ -68,7 +68,7 @@ const ERRORS = {
     VALIDATION_ERROR: 'as `pages_create` with `index`, or one slug twice in the request',
   },
   assets_list: {},
-  assets_get: { NOT_FOUND: 'no asset has this slug', VALIDATION_ERROR: 'invalid slug' },
+  assets_get: { NOT_FOUND: 'no asset has this slug', VALIDATION_ERROR: 'invalid slug', PAYLOAD_TOO_LARGE: 'the file is over 5 MB: too large to answer as base64; details carry `url` (public) or `use_tool` + `asset_url` (private)' },
   assets_upload: {
     ALREADY_EXISTS: 'the slug exists and `overwrite` is not true, or a page uses the path',
     UNSUPPORTED_MEDIA_TYPE: 'the extension is not allowed (`allowed` lists them), or the bytes do not match it',

@@ -17,7 +17,7 @@ export async function openCore(s: Settings, opts: { migrate?: boolean } = {}): P
   return new Core({
     db,
     urls: urlConfigOf(s),
-    limits: { storageQuotaBytes: s.storageQuotaBytes },
+    limits: { storageQuotaBytes: s.storageQuotaBytes, maxPrivateBytes: s.maxPrivateBytes },
     fetchPolicy: s.fetchAllowAddresses.length ? { allowAddresses: s.fetchAllowAddresses } : {},
     ...(s.dnsTxtFile ? { dnsTxt: fileTxt(s.dnsTxtFile) } : {}),
   });

@@ -17,6 +17,13 @@ export interface Settings {
   fetchAllowAddresses: string[];
   /** Default per-project storage quota (SITEPUB_STORAGE_QUOTA_MB; 0 = unlimited). */
   storageQuotaBytes: number;
+  /**
+   * The most bytes one private asset (a file for sale) may have (SITEPUB_MAX_PRIVATE_BYTES, default
+   * 100 MB: today a file is checked, stored and read whole in memory, and PostgreSQL answers bytea as
+   * hex text, so one transfer holds about three copies of it; the contract's 500 MB waits for chunked
+   * storage).
+   */
+  maxPrivateBytes: number;
   /** Test-only: a JSON file answering custom domains' TXT lookups instead of DNS (SITEPUB_DNS_TXT_FILE). */
   dnsTxtFile: string | undefined;
 }
@@ -53,6 +60,7 @@ export function loadSettings(flags: Flags, env: NodeJS.ProcessEnv = process.env)
     trustProxy: trustSetting(env.SITEPUB_TRUST_PROXY),
     fetchAllowAddresses: list(env.SITEPUB_FETCH_ALLOW_ADDRESSES),
     storageQuotaBytes: quotaBytes(env.SITEPUB_STORAGE_QUOTA_MB),
+    maxPrivateBytes: byteSize('SITEPUB_MAX_PRIVATE_BYTES', env.SITEPUB_MAX_PRIVATE_BYTES, DEFAULT_LIMITS.maxPrivateBytes),
     dnsTxtFile: env.SITEPUB_DNS_TXT_FILE || undefined,
   };
 }
@@ -72,6 +80,17 @@ function quotaBytes(mb: string | undefined): number {
   const n = Number(mb);
   if (!Number.isFinite(n) || n < 0) throw new Error(`Invalid SITEPUB_STORAGE_QUOTA_MB: ${mb} (megabytes; 0 means unlimited)`);
   return Math.round(n * 1024 * 1024);
+}
+
+const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 };
+
+/** A size in bytes, or with a binary unit: "104857600", "100M", "100MB", "1.5 GiB". */
+export function byteSize(name: string, v: string | undefined, fallback: number): number {
+  if (v === undefined || v.trim() === '') return fallback;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmg])(?:i?b)?|b)?\s*$/i.exec(v);
+  const n = m ? Math.floor(Number(m[1]) * UNITS[(m[2] ?? '').toLowerCase()]!) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`Invalid ${name}: ${v} (a size in bytes, or with a unit such as 100MB or 1GB)`);
+  return n;
 }
 
 export function urlConfigOf(s: Settings): UrlConfig {

@@ -12,6 +12,8 @@ export const ASSETS_BULK_UPLOAD = 'assets_bulk_upload';
 
 const TYPES =
   'Allowed: jpg, jpeg, png, gif, webp, svg, pdf (5 MB); woff, woff2, ttf (2 MB); ico, json, css, js, txt, xml, html (1 MB). ' +
+  'Private files (private: true, for sale through download links) may also be zip, epub, mp3, m4a, wav, flac, ogg, mp4, webm, mov, docx, xlsx, pptx, csv, md, ' +
+  'and any private file may be as large as the server allows (SITEPUB_MAX_PRIVATE_BYTES); those types are never served on the public site. ' +
   'The bytes must match the extension.';
 
 export const assetTools = [
@@ -31,7 +33,7 @@ export const assetTools = [
   defineTool({
     name: ASSETS_GET,
     title: 'Get asset',
-    description: 'Returns one asset with its bytes as base64 plus its metadata; an image (PNG, JPEG, GIF, WebP) also comes as an image you can look at. For large files prefer assets_list (metadata only). Read-only. Errors: NOT_FOUND.',
+    description: 'Returns one asset with its bytes as base64 plus its metadata; an image (PNG, JPEG, GIF, WebP) also comes as an image you can look at. For large files prefer assets_list (metadata only). Read-only. Errors: NOT_FOUND; PAYLOAD_TOO_LARGE for a file over 5 MB (the error says where to get it: the site URL, or a download link for a private file).',
     toolset: 'assets',
     input: s.assetsGetInput,
     output: s.assetsGetOutput,

@@ -6,11 +6,24 @@ export interface AssetKind {
   contentType: string;
   maxBytes: number;
   text: boolean;
-  category: 'image' | 'document' | 'font' | 'other' | 'text';
+  category: 'image' | 'document' | 'font' | 'other' | 'text' | 'archive' | 'audio' | 'video';
+  /**
+   * A type for sale only (CONTRACT section 10): stored private and reachable through download links,
+   * never served on the public site. Its only limit is SITEPUB_MAX_PRIVATE_BYTES.
+   */
+  privateOnly: boolean;
 }
 
 const MB = 1024 * 1024;
-const kind = (ext: string, contentType: string, maxBytes: number, text: boolean, category: AssetKind['category']): AssetKind => ({ ext, contentType, maxBytes, text, category });
+const kind = (ext: string, contentType: string, maxBytes: number, text: boolean, category: AssetKind['category']): AssetKind => ({ ext, contentType, maxBytes, text, category, privateOnly: false });
+/** A sellable type: private only, so its public limit is 0 (the private limit is the server's). */
+const sellable = (ext: string, contentType: string, text: boolean, category: AssetKind['category']): AssetKind => ({ ext, contentType, maxBytes: 0, text, category, privateOnly: true });
+
+/** Default of SITEPUB_MAX_PRIVATE_BYTES (docs/configuration.md explains the choice). */
+export const DEFAULT_MAX_PRIVATE_BYTES = 100 * 1024 * 1024;
+
+/** assets_get answers bytes as base64 up to this size (every public type fits); above it, a link. */
+export const ASSET_GET_MAX_BYTES = 5 * 1024 * 1024;
 
 /** The allowed asset types, keyed by extension (docs/tools.md, assets_upload). */
 export const ASSET_KINDS: Readonly<Record<string, AssetKind>> = Object.freeze({
@@ -31,7 +44,47 @@ export const ASSET_KINDS: Readonly<Record<string, AssetKind>> = Object.freeze({
   txt: kind('txt', 'text/plain; charset=utf-8', 1 * MB, true, 'text'),
   xml: kind('xml', 'application/xml; charset=utf-8', 1 * MB, true, 'text'),
   html: kind('html', 'text/html; charset=utf-8', 1 * MB, true, 'text'),
+  // Files for sale (private only): ebooks, bundles, audio, video, office templates, data.
+  zip: sellable('zip', 'application/zip', false, 'archive'),
+  epub: sellable('epub', 'application/epub+zip', false, 'document'),
+  mp3: sellable('mp3', 'audio/mpeg', false, 'audio'),
+  m4a: sellable('m4a', 'audio/mp4', false, 'audio'),
+  wav: sellable('wav', 'audio/wav', false, 'audio'),
+  flac: sellable('flac', 'audio/flac', false, 'audio'),
+  ogg: sellable('ogg', 'audio/ogg', false, 'audio'),
+  mp4: sellable('mp4', 'video/mp4', false, 'video'),
+  webm: sellable('webm', 'video/webm', false, 'video'),
+  mov: sellable('mov', 'video/quicktime', false, 'video'),
+  docx: sellable('docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', false, 'document'),
+  xlsx: sellable('xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', false, 'document'),
+  pptx: sellable('pptx', 'application/vnd.openxmlformats-officedocument.presentationml.presentation', false, 'document'),
+  csv: sellable('csv', 'text/csv; charset=utf-8', true, 'text'),
+  md: sellable('md', 'text/markdown; charset=utf-8', true, 'text'),
 });
+
+/** Extensions a public asset may have (the web-safe list of CONTRACT section 5). */
+export const PUBLIC_EXTENSIONS: readonly string[] = Object.values(ASSET_KINDS).filter((k) => !k.privateOnly).map((k) => k.ext);
+/** Extensions only a private asset (a file for sale) may have. */
+export const PRIVATE_ONLY_EXTENSIONS: readonly string[] = Object.values(ASSET_KINDS).filter((k) => k.privateOnly).map((k) => k.ext);
+
+/**
+ * The most bytes an asset of this kind may have: the type's web limit when public, the server's
+ * SITEPUB_MAX_PRIVATE_BYTES when private (a PDF for sale may be larger than one on the site).
+ */
+export function assetLimit(k: AssetKind, isPrivate: boolean, maxPrivateBytes: number): number {
+  return isPrivate ? maxPrivateBytes : k.maxBytes;
+}
+
+/** A sellable type stored public: refused, with what to do instead. */
+export function assertVisibility(k: AssetKind, isPrivate: boolean): void {
+  if (k.privateOnly && !isPrivate) {
+    throw new SitepubError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `.${k.ext} files are for sale only: store them with private: true and sell them through download links (file-downloads_generate_token). The public site serves only ${PUBLIC_EXTENSIONS.join(', ')}.`,
+      { field: 'private', private_only: PRIVATE_ONLY_EXTENSIONS },
+    );
+  }
+}
 
 export const ALLOWED_EXTENSIONS: readonly string[] = Object.keys(ASSET_KINDS);
 
@@ -47,6 +100,22 @@ const DETECTED: Record<string, readonly string[]> = {
   woff2: ['woff2'],
   ttf: ['ttf'],
   ico: ['ico'],
+  // A ZIP may hold anything, including what file-type names by its first entries (an EPUB or an
+  // Office file zipped as such); the office and epub types accept a plain ZIP signature too, as
+  // file-type only names them when their marker entries come first.
+  zip: ['zip', 'epub', 'docx', 'xlsx', 'pptx', 'jar', 'apk', 'odt', 'ods', 'odp', 'xpi', '3mf', 'kmz', 'vsdx', 'ipa'],
+  epub: ['epub', 'zip'],
+  docx: ['docx', 'zip'],
+  xlsx: ['xlsx', 'zip'],
+  pptx: ['pptx', 'zip'],
+  mp3: ['mp3'],
+  m4a: ['m4a', 'mp4', 'm4b'],
+  wav: ['wav'],
+  flac: ['flac'],
+  ogg: ['ogg', 'oga', 'opus', 'ogv', 'spx'],
+  mp4: ['mp4', 'm4v', 'm4a'],
+  webm: ['webm'],
+  mov: ['mov', 'mp4', 'qt'],
 };
 
 export function assetKindForSlug(slug: string): AssetKind {
@@ -55,7 +124,7 @@ export function assetKindForSlug(slug: string): AssetKind {
   if (!k) {
     throw new SitepubError(
       'UNSUPPORTED_MEDIA_TYPE',
-      `${ext ? `".${ext}" files are` : 'A file without an extension is'} not allowed. Allowed extensions: ${ALLOWED_EXTENSIONS.join(', ')}.`,
+      `${ext ? `".${ext}" files are` : 'A file without an extension is'} not allowed. Allowed extensions: ${PUBLIC_EXTENSIONS.join(', ')}; private files (for sale) may also be ${PRIVATE_ONLY_EXTENSIONS.join(', ')}.`,
       { field: 'slug', allowed: ALLOWED_EXTENSIONS },
     );
   }
@@ -64,9 +133,12 @@ export function assetKindForSlug(slug: string): AssetKind {
 
 const mb = (n: number): string => `${Math.round((n / MB) * 10) / 10} MB`;
 
-function tooLarge(k: AssetKind, size: number): SitepubError {
-  return new SitepubError('PAYLOAD_TOO_LARGE', `The file is ${mb(size)}; .${k.ext} files may be at most ${mb(k.maxBytes)}.`, { size_bytes: size, max_bytes: k.maxBytes });
+function tooLarge(k: AssetKind, size: number, max: number): SitepubError {
+  const hint = max === k.maxBytes && !k.privateOnly ? ' A private file (private: true, for sale through download links) may be larger.' : '';
+  return new SitepubError('PAYLOAD_TOO_LARGE', `The file is ${mb(size)}; .${k.ext} files may be at most ${mb(max)}.${hint}`, { size_bytes: size, max_bytes: max });
 }
+
+export { tooLarge as assetTooLarge };
 
 function mismatch(k: AssetKind, looksLike: string, suggestion?: string): SitepubError {
   return new SitepubError(
@@ -155,8 +227,8 @@ function hasSvgRoot(text: string): boolean {
  * Checks the bytes against the extension and returns the Content-Type to serve. Binary formats are
  * recognised by their magic numbers; text formats must be valid UTF-8 with no binary signature.
  */
-export async function verifyAssetBytes(k: AssetKind, bytes: Uint8Array): Promise<string> {
-  if (bytes.byteLength > k.maxBytes) throw tooLarge(k, bytes.byteLength);
+export async function verifyAssetBytes(k: AssetKind, bytes: Uint8Array, maxBytes: number = k.maxBytes): Promise<string> {
+  if (bytes.byteLength > maxBytes) throw tooLarge(k, bytes.byteLength, maxBytes);
   if (bytes.byteLength === 0) throw invalid('The file is empty.', { field: 'content' });
   const { fileTypeFromBuffer } = await import('file-type');
   const detected = await fileTypeFromBuffer(bytes);
@@ -164,7 +236,7 @@ export async function verifyAssetBytes(k: AssetKind, bytes: Uint8Array): Promise
     const want = DETECTED[k.ext] ?? [];
     if (detected && want.includes(detected.ext)) return k.contentType;
     if (detected) {
-      const alt = Object.entries(DETECTED).find(([, v]) => v.includes(detected.ext))?.[0];
+      const alt = DETECTED[detected.ext] ? detected.ext : Object.entries(DETECTED).find(([, v]) => v.includes(detected.ext))?.[0];
       throw mismatch(k, `a ${detected.ext.toUpperCase()} file (${detected.mime})`, alt ? `Rename it to .${alt}.` : 'That type is not allowed.');
     }
     throw mismatch(k, 'not a recognisable ' + k.ext.toUpperCase() + ' file', 'Check that you sent the real file (base64 of its bytes).');
@@ -197,7 +269,7 @@ const B64_BODY = /^[A-Za-z0-9+/_-]*={0,2}$/;
  * Decodes base64 strictly: an optional data: URL prefix and whitespace are accepted, anything else
  * is refused (Node's decoder would silently skip it), and the size is checked before decoding.
  */
-export function decodeBase64Strict(b64: string, maxBytes: number): Buffer {
+export function decodeBase64Strict(b64: string, maxBytes: number, k?: AssetKind): Buffer {
   let s = b64;
   const comma = s.startsWith('data:') ? s.indexOf(',') : -1;
   if (comma >= 0) {
@@ -209,6 +281,7 @@ export function decodeBase64Strict(b64: string, maxBytes: number): Buffer {
   const padding = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
   const decodedLength = Math.floor((s.length * 3) / 4) - padding;
   if (decodedLength > maxBytes) {
+    if (k) throw tooLarge(k, decodedLength, maxBytes);
     throw new SitepubError('PAYLOAD_TOO_LARGE', `The file is about ${mb(decodedLength)}; the limit for this type is ${mb(maxBytes)}. Use source_url for large files.`, {
       max_bytes: maxBytes,
     });

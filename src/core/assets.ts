@@ -4,7 +4,7 @@ import type { Db as SqlDb } from '../db/connect.js';
 import type { AssetTable, Database } from '../db/schema.js';
 import { template } from '../db/query-template.js';
 import { syncRead } from '../db/sync-read.js';
-import { assetKindForSlug, decodeBase64Strict, verifyAssetBytes } from './asset-types.js';
+import { ASSET_GET_MAX_BYTES, assertVisibility, assetKindForSlug, assetLimit, assetTooLarge, decodeBase64Strict, verifyAssetBytes } from './asset-types.js';
 import type { Clock } from './clock.js';
 import { sitePathUrl, type Limits, type UrlConfig } from './config.js';
 import { SitepubError, invalid, notFound } from './errors.js';
@@ -115,39 +115,74 @@ export class AssetService {
   async get(project: Project, rawSlug: string): Promise<AssetInfo & { content: string }> {
     const slug = normalizeSlug(rawSlug, 'asset');
     const row = await this.findRow(this.db, project.id, slug);
+    if (row.size_bytes > ASSET_GET_MAX_BYTES) throw this.tooLargeToGet(project, row);
     const blob = await this.db.selectFrom('blobs').select('data').where('sha256', '=', row.sha256).executeTakeFirstOrThrow();
     return { ...this.info(project, row), content: Buffer.from(blob.data).toString('base64') };
   }
 
-  /** Everything that can fail without touching the database: slug, source, type and size. */
-  private async prepare(input: AssetUploadInput): Promise<Prepared> {
+  /**
+   * A file too large to answer as base64 (a model cannot carry it): says where to get it instead,
+   * a download link for a private file, the site URL for a public one. The bytes are never read.
+   */
+  private tooLargeToGet(project: Project, row: AssetTable): SitepubError {
+    const size = `${Math.round((row.size_bytes / 2 ** 20) * 10) / 10} MB`;
+    const limit = `${ASSET_GET_MAX_BYTES / 2 ** 20} MB`;
+    const base = { slug: row.slug, path: `/${row.slug}`, size_bytes: row.size_bytes, max_bytes: ASSET_GET_MAX_BYTES };
+    if (row.private === 1) {
+      return new SitepubError(
+        'PAYLOAD_TOO_LARGE',
+        `"${row.slug}" is ${size}, too large to return as base64 (assets_get answers files up to ${limit}). It is private: to get it, create a download link with file-downloads_generate_token (asset_url: "/${row.slug}") and open its download_url; assets_list shows its size, type and sha256 without the bytes.`,
+        { ...base, private: true, use_tool: 'file-downloads_generate_token', asset_url: `/${row.slug}` },
+      );
+    }
+    const url = sitePathUrl(this.urls, project.subdomain, row.slug);
+    return new SitepubError(
+      'PAYLOAD_TOO_LARGE',
+      `"${row.slug}" is ${size}, too large to return as base64 (assets_get answers files up to ${limit}). It is public: download it from ${url}; assets_list shows its size, type and sha256 without the bytes.`,
+      { ...base, private: false, url },
+    );
+  }
+
+  /** Whether the upload will be stored private: as asked, or as the asset it overwrites is. */
+  private async willBePrivate(projectId: string, slug: string, input: AssetUploadInput): Promise<boolean> {
+    if (input.private !== undefined) return input.private === true;
+    if (!input.overwrite) return false;
+    const row = await this.db.selectFrom('assets').select('private').where('project_id', '=', projectId).where('slug', '=', slug).executeTakeFirst();
+    return row?.private === 1;
+  }
+
+  /** Everything that can fail before anything is written: slug, source, type, visibility and size. */
+  private async prepare(project: Project, input: AssetUploadInput): Promise<Prepared> {
     const slug = normalizeSlug(input.slug, 'asset');
     const kind = assetKindForSlug(slug);
+    const priv = await this.willBePrivate(project.id, slug, input);
+    assertVisibility(kind, priv);
+    const maxBytes = assetLimit(kind, priv, this.limits.maxPrivateBytes);
     const given = [input.content, input.content_text, input.source_url].filter((v) => v !== undefined && v !== null).length;
     if (given !== 1) {
       throw invalid('Pass exactly one of content (base64), content_text (for text files such as CSS, SVG or JSON), or source_url.', { field: 'content' });
     }
     let bytes: Buffer;
     if (input.content !== undefined) {
-      bytes = decodeBase64Strict(input.content, kind.maxBytes);
+      bytes = decodeBase64Strict(input.content, maxBytes, kind);
     } else if (input.content_text !== undefined) {
       if (!kind.text) {
         throw invalid(`content_text is only for text files (svg, json, css, js, txt, xml, html); "${slug}" is binary: send it base64 in content or use source_url.`, { field: 'content_text' });
       }
       bytes = Buffer.from(input.content_text, 'utf8');
-      if (bytes.length > kind.maxBytes) {
-        throw new SitepubError('PAYLOAD_TOO_LARGE', `content_text is ${bytes.length} bytes; the limit for .${kind.ext} is ${kind.maxBytes} bytes.`);
+      if (bytes.length > maxBytes) {
+        throw new SitepubError('PAYLOAD_TOO_LARGE', `content_text is ${bytes.length} bytes; the limit for .${kind.ext} is ${maxBytes} bytes.`, { size_bytes: bytes.length, max_bytes: maxBytes });
       }
     } else {
       const res = await safeFetch(input.source_url!, {
-        maxBytes: kind.maxBytes,
+        maxBytes,
         timeoutMs: this.limits.fetchTimeoutMs,
         maxRedirects: this.limits.fetchMaxRedirects,
         ...this.fetchPolicy,
       });
       bytes = res.bytes;
     }
-    const contentType = await verifyAssetBytes(kind, bytes);
+    const contentType = await verifyAssetBytes(kind, bytes, maxBytes);
     return { slug, bytes, contentType, sha256: sha256Hex(bytes), input };
   }
 
@@ -162,6 +197,13 @@ export class AssetService {
     if (existing && !p.input.overwrite) {
       throw new SitepubError('ALREADY_EXISTS', `Asset "${p.slug}" already exists. Pass overwrite: true to replace it, or choose another slug.`, { slug: p.slug });
     }
+    // Decided here again, on the row this transaction sees: the asset overwritten may have changed
+    // since the bytes were checked, and a sellable type or a large file must never become public.
+    const kind = assetKindForSlug(p.slug);
+    const priv = existing && p.input.private === undefined ? existing.private === 1 : p.input.private === true;
+    assertVisibility(kind, priv);
+    const maxBytes = assetLimit(kind, priv, this.limits.maxPrivateBytes);
+    if (p.size > maxBytes) throw assetTooLarge(kind, p.size, maxBytes);
     // Locks in one order everywhere (the path claim, then the project row) so racing writers queue instead of deadlocking.
     if (!existing) await takePath(tx, project.id, p.slug, 'asset');
     await this.quota.charge(tx, project.id, p.size - (existing?.size_bytes ?? 0));
@@ -224,7 +266,7 @@ export class AssetService {
   }
 
   async upload(project: Project, input: AssetUploadInput): Promise<AssetInfo> {
-    const p = await this.prepare(input);
+    const p = await this.prepare(project, input);
     const now = this.clock.now().toISOString();
     // The answer is built inside the transaction: if building it fails, nothing stays written.
     const info = await this.db.transaction().execute(async (tx) => {
@@ -261,7 +303,7 @@ export class AssetService {
     const staged: Stored[] = [];
     try {
       for (const [index, input] of inputs.entries()) {
-        const p = await forItem('assets', index, () => this.prepare(input), ' Nothing was uploaded.');
+        const p = await forItem('assets', index, () => this.prepare(project, input), ' Nothing was uploaded.');
         pending += p.bytes.length;
         if (usage && usage.quota > 0 && usage.used + pending > usage.quota) await forItem('assets', index, () => this.quota.assertRoom(project.id, pending), ' Nothing was uploaded.');
         const now = this.clock.now().toISOString();

@@ -1,4 +1,6 @@
+import { DEFAULT_MAX_PRIVATE_BYTES } from './asset-types.js';
 import { trimChar } from './trim.js';
+
 /** What the core needs to know about where it is published. Built once from flags and env. */
 export interface UrlConfig {
   /** Base URL of the platform (API, MCP, download links), without a trailing slash. */
@@ -17,6 +19,8 @@ export interface Limits {
   fetchMaxRedirects: number;
   /** Default per-project storage quota in bytes (a project's own quota wins); 0 means unlimited. */
   storageQuotaBytes: number;
+  /** The most bytes a private asset (a file for sale) may have (SITEPUB_MAX_PRIVATE_BYTES). */
+  maxPrivateBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -25,6 +29,7 @@ export const DEFAULT_LIMITS: Limits = {
   fetchTimeoutMs: 15_000,
   fetchMaxRedirects: 3,
   storageQuotaBytes: 1024 * 1024 * 1024,
+  maxPrivateBytes: DEFAULT_MAX_PRIVATE_BYTES,
 };
 
 export function makeUrlConfig(publicUrl: string, siteDomain: string): UrlConfig {
