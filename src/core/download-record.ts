@@ -1,10 +1,10 @@
 import type { CompiledQuery, Kysely } from 'kysely';
-import { LRUCache } from 'lru-cache';
 import type { Database, DownloadTokenTable } from '../db/schema.js';
 import type { Clock } from './clock.js';
 import { tokenBucket, type DownloadQueries } from './download-queries.js';
 import { linkFacts, type WebhookEvent } from './webhooks/events.js';
 import type { WebhookRegistry } from './webhooks/registry.js';
+import { countBoundedLru } from './lru.js';
 
 /** Who asked for a download link (recorded with each attempt; never the token itself). */
 export interface AttemptInfo {
@@ -74,8 +74,8 @@ export class AttemptRecorder {
     private readonly hooks: WebhookRegistry,
   ) {}
 
-  private readonly looks = new LRUCache<string, number>({ max: LOOK_KEYS });
-  private readonly refusals = new LRUCache<string, { start: number; n: number }>({ max: LOOK_KEYS });
+  private readonly looks = countBoundedLru<string, number>(LOOK_KEYS);
+  private readonly refusals = countBoundedLru<string, { start: number; n: number }>(LOOK_KEYS);
 
   async record(token: TokenRef, outcome: string, a: AttemptInfo, at: string = this.clock.now().toISOString()): Promise<void> {
     await this.db.executeQuery(attemptEvent(this.queries, token, outcome, a, at));

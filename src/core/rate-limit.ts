@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/schema.js';
 import type { Clock } from './clock.js';
+import { countBoundedLru } from './lru.js';
 
 /**
  * Limits failed token attempts per client: guessing produces failures, honest buyers succeed, so
@@ -41,7 +42,7 @@ export class DbRateLimiter implements RateLimiter {
     private readonly opts: RateLimitOptions = DEFAULT_RATE_LIMIT,
     maxBlocked = 100_000,
   ) {
-    this.blocked = new LRUCache<string, number>({ max: maxBlocked });
+    this.blocked = countBoundedLru<string, number>(maxBlocked);
   }
 
   blockedFor(key: string): number {

@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { LRUCache } from 'lru-cache';
 import type { Database } from '../../db/schema.js';
 import type { Clock } from '../clock.js';
 import { SitepubError } from '../errors.js';
@@ -8,6 +7,7 @@ import type { Actor } from '../projects.js';
 import { OAUTH_POLICY } from './policy.js';
 import { actorScope } from './scopes.js';
 import { isOAuthSecret } from './secrets.js';
+import { countBoundedLru } from '../lru.js';
 
 interface Checked {
   actor: Actor;
@@ -27,7 +27,7 @@ export const invalidAccessToken = (): SitepubError =>
  * cached or not.
  */
 export class AccessTokenCheck {
-  private readonly cache = new LRUCache<string, Checked>({ max: OAUTH_POLICY.accessCheckCacheMax, ttl: OAUTH_POLICY.accessCheckCacheMs });
+  private readonly cache = countBoundedLru<string, Checked>(OAUTH_POLICY.accessCheckCacheMax, { ttl: OAUTH_POLICY.accessCheckCacheMs });
 
   constructor(
     private readonly db: Kysely<Database>,

@@ -1,9 +1,9 @@
 import type { CompiledQuery, Kysely } from 'kysely';
-import { LRUCache } from 'lru-cache';
 import type { Database } from '../../db/schema.js';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { WebhookBody, WebhookEvent } from './events.js';
+import { countBoundedLru } from '../lru.js';
 
 /**
  * How long an instance trusts what it knows of a project's webhook events. The instance that runs
@@ -21,7 +21,7 @@ const NONE: ReadonlySet<WebhookEvent> = new Set();
  * outbox rows themselves are written by the caller, in the transaction of the use or refusal.
  */
 export class WebhookRegistry {
-  private readonly cache = new LRUCache<string, { events: ReadonlySet<WebhookEvent>; until: number }>({ max: CACHE_PROJECTS });
+  private readonly cache = countBoundedLru<string, { events: ReadonlySet<WebhookEvent>; until: number }>(CACHE_PROJECTS);
 
   constructor(
     private readonly db: Kysely<Database>,
