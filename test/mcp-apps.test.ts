@@ -13,7 +13,7 @@ import { APP_TOOLS_BY_NAME, APPS_PAGE_PREVIEW, APPS_PAGE_ROLLBACK, APPS_SITE_OVE
 import { ALL_TOOLS } from '../tools/index.js';
 import { jsonSchemaOf } from '../tools/json-schema.js';
 import { makeEnv, rejection, type TestEnv } from './helpers.js';
-import { geminiProblems, openAiProblems } from './schema-dialects.test.js';
+import { geminiProblems, openAiProblems } from './dialect-rules.js';
 
 const caller = (env: TestEnv, actor: Actor = LOCAL_ACTOR) => ({ core: env.core, actor, client: 'test' });
 const run = (env: TestEnv, name: string, args: Record<string, unknown>, actor?: Actor) => runAppTool(APP_TOOLS_BY_NAME.get(name)!, args, caller(env, actor));
