@@ -99,8 +99,21 @@ describe('the app-only tools over a real core', () => {
     expect(data.content).toContain('Fresh bread daily');
     expect(data.url).toBe('http://bakery.localhost:8787/');
     expect(data.base_url).toBe(data.url);
-    expect(data.preview_url).toBe(`http://127.0.0.1:8787/dashboard/p/${env.project.id}/page/version?slug=index.html&v=2`);
+    // The link pages_preview makes: this version on the site's own address, signed, for 24 hours.
+    expect(data.preview_url).toMatch(/^http:\/\/bakery\.localhost:8787\/_sitepub\/preview\/index\.html\?v=2&exp=\d+&sig=[\w-]+$/);
+    expect(data.preview_expires_at).toBe('2026-03-02T12:00:00.000Z');
     expect(data.diff).toMatch(/^--- index\.html v1\n\+\+\+ index\.html v2\n@@ -1,3 \+1,3 @@\n-.*<h1>Fresh bread<\/h1>\n\+.*<h1>Fresh bread daily<\/h1>\n <p>Open 7-18<\/p>$/m);
+  });
+
+  it("apps_page_preview shows the HTML as the site serves it: the head completed from that version's meta and seo", async () => {
+    await env.core.pages.update(env.project, { slug: 'index.html', content: '<!doctype html><html><head></head><body><h1>Rye</h1></body></html>', meta: { title: 'Rye', language: 'de' }, seo: { description: 'Rye bread' } });
+    const { data } = await run(env, APPS_PAGE_PREVIEW, { slug: 'index.html' });
+    expect(data.content).toContain('<html lang="de">');
+    expect(data.content).toContain('<title>Rye</title>');
+    expect(data.content).toContain('<meta name="description" content="Rye bread">');
+    expect(data).toMatchObject({ title: 'Rye', version: 3, previous_version: 2 });
+    // The diff is of the stored HTML, as pages_diff's.
+    expect(data.diff).not.toContain('Rye bread');
   });
 
   it('apps_page_preview of a first version has no diff; an unknown version is NOT_FOUND', async () => {

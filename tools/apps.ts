@@ -1,6 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import type * as z from 'zod';
 import { SitepubError } from '../src/core/errors.js';
+import { renderHead } from '../src/core/sites/head.js';
 import * as s from '../schemas/apps.js';
 import { ADDITIVE, READ, type ToolDef } from './define.js';
 
@@ -23,7 +24,7 @@ export const APPS_PAGE_PREVIEW = 'apps_page_preview';
 export const APPS_PAGE_ROLLBACK = 'apps_page_rollback';
 export const APPS_SITE_OVERVIEW = 'apps_site_overview';
 
-/** A diff longer than this is cut (the view says so and links the dashboard's full diff). */
+/** A diff longer than this is cut (the view says so; the dashboard shows the whole diff). */
 export const MAX_DIFF_CHARS = 200_000;
 /** Beyond this many changed lines the diff is not computed (Myers' cost grows with the edit length). */
 const MAX_EDIT_LENGTH = 20_000;
@@ -49,39 +50,42 @@ export const appTools: readonly AppToolDef[] = [
     title: 'Page preview (app)',
     description:
       'For the page-preview view: one version of a page (default the live one) with its HTML as served, the URL its assets resolve against, ' +
-      'the live and dashboard URLs, and a unified diff against the version before it. Read-only.',
+      'the live URL, a signed preview link of that version (as pages_preview), and a unified diff against the version before it. Read-only.',
     input: s.appsPagePreviewInput,
     output: s.appsPagePreviewOutput,
     annotations: READ,
     visibility: ['app'],
     handler: async ({ core, project }, a) => {
-      const page = await core.pages.get(project, a.slug, true);
-      const history = await core.pages.versions(project, page.slug);
+      const history = await core.pages.versions(project, a.slug);
       const version = a.version ?? history.current_version;
-      const info = history.versions.find((v) => v.version === version);
-      if (!info) throw new SitepubError('NOT_FOUND', `Version ${version} of page "${page.slug}" not found; the page has versions 1 to ${history.current_version}.`);
-      const content = version === history.current_version ? page.content : await core.pages.versionContent(project, page.slug, version);
+      if (!history.versions.some((v) => v.version === version)) {
+        throw new SitepubError('NOT_FOUND', `Version ${version} of page "${history.slug}" not found; the page has versions 1 to ${history.current_version}.`);
+      }
+      const shown = await core.pages.getVersion(project, history.slug, { version });
       // The version before it in the history (rollbacks and patches alike), if any.
       const previous = history.versions.filter((v) => v.version < version).reduce<number | null>((m, v) => (m === null || v.version > m ? v.version : m), null);
-      const d = previous === null ? null : unifiedDiff(page.slug, previous, version, await core.pages.versionContent(project, page.slug, previous), content);
-      const title = typeof page.meta.title === 'string' ? page.meta.title : null;
-      const dashboard = `${core.urls.publicUrl}/dashboard/p/${encodeURIComponent(project.id)}/page/version?${new URLSearchParams({ slug: page.slug, v: String(version) })}`;
+      const d = previous === null ? null : unifiedDiff(shown.slug, previous, version, await core.pages.versionContent(project, shown.slug, previous), shown.content);
+      const title = typeof shown.meta.title === 'string' ? shown.meta.title : null;
+      // The same signed, noindex link pages_preview makes: this version on the site's own address.
+      const preview = await core.sites.preview(project, shown.slug, version);
       return {
-        slug: page.slug,
+        slug: shown.slug,
         title,
         version,
-        version_hash: info.hash,
+        version_hash: shown.version_hash,
         current_version: history.current_version,
-        content,
-        base_url: page.url,
-        url: page.url,
-        preview_url: dashboard,
+        // As the site serves it: the head completed from this version's meta and seo.
+        content: renderHead(shown.content, shown.meta, shown.seo, project.url).html,
+        base_url: shown.url,
+        url: shown.url,
+        preview_url: preview.preview_url,
+        preview_expires_at: preview.expires_at,
         previous_version: previous,
         diff: d?.diff ?? null,
         diff_truncated: d?.truncated ?? false,
         added_lines: d?.added ?? 0,
         removed_lines: d?.removed ?? 0,
-        updated_at: info.created_at,
+        updated_at: shown.updated_at,
       };
     },
   }),

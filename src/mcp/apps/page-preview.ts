@@ -7,11 +7,11 @@ import { viewDocument } from './view-runtime.js';
  * script-free sandboxed frame (`srcdoc`, a `<base>` at the page URL so its assets load from the
  * site), at desktop or phone width, with the version and the diff against the version before. Its
  * buttons: roll back to that version (apps_page_rollback, then the model is told through
- * ui/update-model-context), open the live page and open the version in the owner's dashboard
+ * ui/update-model-context), open the live page and open a signed preview link of the version
  * (ui/open-link). Page content is only ever set as `srcdoc` or `textContent`, never parsed here.
- * A host that does not offer the view the app-only tools (it lists them only to clients that declared
- * MCP Apps) still gets the page, from pages_get and pages_versions, and a roll-back through
- * pages_rollback; without an older version's content there is no diff then.
+ * A host that does not offer the view the app-only tools (the server lists them only to clients that
+ * declared MCP Apps) gets the same from the model's tools: pages_get, pages_versions, pages_diff,
+ * pages_preview, and the roll-back through pages_rollback.
  */
 const STYLE = `
 .stage{border:1px solid var(--line);border-radius:.5rem;overflow:hidden;background:#fff;margin:0 auto;transition:width .2s}
@@ -60,29 +60,49 @@ $('rollback').addEventListener('click', async () => {
   } catch (e) { status(e.message, true); $('rollback').disabled = false; }
 });
 const project = () => (typeof args.project_id === 'string' ? { project_id: args.project_id } : {});
+/** The lines of a unified diff from its first hunk on (the file header lines dropped). */
+const hunks = (diff) => { const lines = diff.split('\n'); const at = lines.findIndex((l) => l.startsWith('@@')); return at < 0 ? [] : lines.slice(at); };
 function renderDiff(p) {
   $('changes').hidden = p.previous_version === null;
   if (p.previous_version === null) return;
   if (p.diff === null) {
-    $('summary').textContent = 'Changes from v' + p.previous_version + ': not shown (this host does not let the view read older versions)';
+    $('summary').textContent = 'Changes from v' + p.previous_version + ': not shown (this host does not let the view read them)';
     $('diff').replaceChildren();
     return;
   }
-  $('summary').textContent = 'Changes from v' + p.previous_version + ': +' + p.added_lines + ' −' + p.removed_lines + (p.diff_truncated ? ' (cut; the dashboard shows all)' : '');
+  $('summary').textContent = 'Changes from v' + p.previous_version + ': +' + p.added_lines + ' −' + p.removed_lines + (p.diff_truncated ? ' (cut; the dashboard shows all of it)' : '');
   const pre = $('diff');
   pre.replaceChildren();
-  for (const line of (p.diff || '').split('\n').slice(4)) {
-    const cls = line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : line.startsWith('@@') ? 'hunk' : '';
+  for (const line of hunks(p.diff)) {
+    if (line === '') continue;
+    const cls = line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : line.startsWith('@@') || line.startsWith('\\') ? 'hunk' : '';
     pre.append(el('span', { class: cls }, line));
   }
 }
-/** What apps_page_preview answers, from the model's own tools where the host offers the view no other. */
+/** A model tool's answer, or null where this host or server does not offer it (the view then goes without). */
+const optional = (name, a) => host.callTool(name, a).catch(() => null);
+/**
+ * What apps_page_preview answers, from the model's own tools, where the host offers the view no
+ * app-only tool (a host that could not tell the server it renders views): pages_get, pages_versions,
+ * pages_diff and pages_preview. The page's HTML is as stored (the served head is not applied).
+ */
 async function fromModelTools(slug) {
   const page = await host.callTool('pages_get', { ...project(), slug, include_version: true });
   const history = await host.callTool('pages_versions', { ...project(), slug });
   const older = history.versions.map((v) => v.version).filter((v) => v < page.version);
+  const previous = older.length ? Math.max(...older) : null;
+  const [d, preview] = await Promise.all([
+    previous === null ? null : optional('pages_diff', { ...project(), slug: page.slug, from_version: previous, to_version: page.version }),
+    optional('pages_preview', { ...project(), slug: page.slug }),
+  ]);
+  const changed = d ? hunks(d.diff) : [];
   const title = page.meta && typeof page.meta.title === 'string' ? page.meta.title : null;
-  return { slug: page.slug, title, version: page.version, version_hash: page.version_hash, current_version: history.current_version, content: page.content, base_url: page.url, url: page.url, preview_url: null, previous_version: older.length ? Math.max(...older) : null, diff: null };
+  return {
+    slug: page.slug, title, version: page.version, version_hash: page.version_hash, current_version: history.current_version, content: page.content,
+    base_url: page.url, url: page.url, preview_url: preview ? preview.preview_url : null, previous_version: previous,
+    diff: d ? d.diff : null, diff_truncated: false,
+    added_lines: changed.filter((l) => l.startsWith('+')).length, removed_lines: changed.filter((l) => l.startsWith('-')).length,
+  };
 }
 async function load(slug) {
   status('Loading ' + slug + '…');
