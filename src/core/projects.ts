@@ -183,6 +183,10 @@ export class ProjectService {
    * and may do the operation. A project the credential does not cover is UNAUTHORIZED, so a token cannot probe which project ids exist (docs/errors.md).
    */
   async authorize(actor: Actor, requested: string | undefined, defaultProjectId: string | undefined, write: boolean): Promise<Project> {
+    // Scope first: a read-only credential learns nothing about which project a write would reach.
+    if (write && actor.scope !== 'write') {
+      throw new SitepubError('FORBIDDEN', 'This token is read-only; use a token with write scope for changes.');
+    }
     const id = requested ?? (actor.kind === 'project' ? actor.projectId! : defaultProjectId);
     if (!id) {
       const all = await this.list();
@@ -196,9 +200,6 @@ export class ProjectService {
     }
     if (actor.kind === 'project' && actor.projectId !== id) {
       throw new SitepubError('UNAUTHORIZED', `This token is for project ${actor.projectId}, not ${id}.`);
-    }
-    if (write && actor.scope !== 'write') {
-      throw new SitepubError('FORBIDDEN', 'This token is read-only; use a token with write scope for changes.');
     }
     const project = await this.get(id).catch((e: unknown) => {
       if (actor.kind === 'project') throw new SitepubError('UNAUTHORIZED', `Project ${id} is not covered by this token.`);
