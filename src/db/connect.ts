@@ -97,7 +97,10 @@ export async function migrate(db: Db): Promise<string[]> {
   // PostgreSQL database in different schemas (search_path) never see each other's.
   const migrationTableSchema =
     db.dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0]?.s : undefined;
-  const migrator = new Migrator({ db: db.kysely, provider, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+  // Byte order, not Kysely's default localeCompare: the order then cannot depend on the machine's ICU
+  // data or locale (the names are zero-padded numbers, so both agree on every name shipped so far).
+  const nameComparator = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  const migrator = new Migrator({ db: db.kysely, provider, nameComparator, ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
