@@ -1,4 +1,4 @@
-import { ProtocolError, ProtocolErrorCode, specTypeSchemas, type Server, type StandardSchemaV1 } from '@modelcontextprotocol/server';
+import { ProtocolError, ProtocolErrorCode, specTypeSchemas, type Server, type ServerContext, type StandardSchemaV1 } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 
 interface Issue {
@@ -78,14 +78,15 @@ const anyParams = z.looseObject({});
  * naming the field (the SDK's default is -32603 carrying a multi-line zod dump). Uses the SDK's
  * public three-argument setRequestHandler with a permissive params schema, then validates with the
  * SDK's own exported wire schema for the method. tools/call is not registered here: the SDK itself
- * validates its envelope (-32602) before any handler runs.
+ * validates its envelope (-32602) before any handler runs. The handler also gets the request's
+ * context (the 2026-07-28 envelope with the client's capabilities, among others).
  */
-export function handle<M extends Method>(server: Server, method: M, handler: (params: ParamsOf<M>) => unknown): void {
+export function handle<M extends Method>(server: Server, method: M, handler: (params: ParamsOf<M>, ctx: ServerContext) => unknown): void {
   const schema = PARAMS[method] as StandardSchemaV1;
-  server.setRequestHandler(method, { params: anyParams }, (params) => {
+  server.setRequestHandler(method, { params: anyParams }, (params, ctx) => {
     const out = schema['~standard'].validate(params);
     if (out instanceof Promise) throw new Error(`${method}: asynchronous params schema`);
     if (out.issues) throw invalidParams(method, out.issues as readonly Issue[], params);
-    return handler(out.value as ParamsOf<M>) as never;
+    return handler(out.value as ParamsOf<M>, ctx) as never;
   });
 }

@@ -3,6 +3,8 @@ import { SitepubError } from '../core/errors.js';
 import type { Project } from '../core/projects.js';
 import { invokeTool, type Caller } from '../../tools/invoke.js';
 import { ALL_TOOLS } from '../../tools/index.js';
+import { appResources, isAppResourceUri, readAppResource } from './apps/catalog.js';
+import { PAGE_PREVIEW_URI, SITE_OVERVIEW_URI, uiSupport } from './apps/ui.js';
 import { handle } from './params.js';
 
 /** Pages and assets as MCP resources: `sitepub://{project_id}/pages/{slug}` and `.../assets/{slug}`. */
@@ -81,21 +83,24 @@ export function registerResources(server: Server, caller: Caller): void {
   const { core, actor, defaultProjectId } = caller;
   handle(server, 'resources/templates/list', () => TEMPLATES);
 
-  // Lists the default project's pages, then its assets; the cursor is an offset over both.
-  handle(server, 'resources/list', async (params) => {
+  // Lists the default project's pages, then its assets; the cursor is an offset over both. A client
+  // that declared MCP Apps finds the views first on the first page (hosts find them through the
+  // tools' _meta too, so no other client is shown them).
+  handle(server, 'resources/list', async (params, ctx) => {
     const offset = cursorOffset(params?.cursor);
     try {
       const project = await core.projects.authorize(actor, undefined, defaultProjectId, false);
       const pages = await core.pages.list(project, PAGE_SIZE, offset);
-      const resources: Resource[] = pages.pages.map((p) => ({ uri: pageUri(project.id, p.slug), name: p.slug, ...(p.title ? { title: p.title } : {}), mimeType: 'text/html', size: p.size_bytes }));
-      if (resources.length < PAGE_SIZE) {
+      const resources: Resource[] = params?.cursor === undefined && uiSupport(server, ctx) === 'declared' ? appResources(core.urls) : [];
+      for (const p of pages.pages) resources.push({ uri: pageUri(project.id, p.slug), name: p.slug, ...(p.title ? { title: p.title } : {}), mimeType: 'text/html', size: p.size_bytes });
+      if (pages.pages.length < PAGE_SIZE) {
         const assetOffset = Math.max(0, offset - pages.total);
-        const assets = await core.assets.list(project, PAGE_SIZE - resources.length, assetOffset);
+        const assets = await core.assets.list(project, PAGE_SIZE - pages.pages.length, assetOffset);
         for (const a of assets.assets) resources.push({ uri: assetUri(project.id, a.slug), name: a.slug, mimeType: a.content_type, size: a.size_bytes });
         const next = pages.total + assetOffset + assets.assets.length;
         return next < pages.total + assets.total ? { resources, nextCursor: String(next) } : { resources };
       }
-      return { resources, nextCursor: String(offset + resources.length) };
+      return { resources, nextCursor: String(offset + pages.pages.length) };
     } catch (e) {
       return rpcError(e);
     }
@@ -121,6 +126,12 @@ export function registerResources(server: Server, caller: Caller): void {
 
   handle(server, 'resources/read', async (params): Promise<ReadResourceResult> => {
     const uri = params.uri;
+    // The MCP Apps views: for any client (a host reads the one a tool's _meta names).
+    if (isAppResourceUri(uri)) {
+      const view = await readAppResource(uri, caller);
+      if (view) return view;
+      throw new ResourceNotFoundError(uri, `Resource not found: ${uri}. This server's views are ${PAGE_PREVIEW_URI} and ${SITE_OVERVIEW_URI}.`);
+    }
     const { projectId, kind, slug } = parseUri(uri);
     try {
       // The same invocation as the pages_get and assets_get tools: validation, scope, output schema.

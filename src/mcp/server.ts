@@ -7,6 +7,8 @@ import { SitepubError, toErrorBody } from '../core/errors.js';
 import type { Actor } from '../core/projects.js';
 import { silentLogger, type Logger } from '../log.js';
 import { SERVER_INFO } from '../server-info.js';
+import { callAppTool } from './apps/catalog.js';
+import { uiSupport } from './apps/ui.js';
 import { catalogFor } from './catalog.js';
 import { toolResult } from './content.js';
 import { SERVER_INSTRUCTIONS } from './instructions.js';
@@ -47,8 +49,9 @@ const CAPABILITIES: NonNullable<ServerOptions['capabilities']> = {
 
 /**
  * Cache hints of the 2026-07-28 revision (ignored on 2025-era answers). The tool list depends on the
- * credential's scope, so it is private; prompts and templates are the same for everyone until the
- * server is upgraded. Pages and assets change at any time: listing and reading them are not cached.
+ * credential's scope and on the client's MCP Apps capability, so it is private; prompts and templates
+ * are the same for everyone until the server is upgraded. Pages and assets change at any time:
+ * listing and reading them are not cached.
  */
 const CACHE_HINTS: NonNullable<ServerOptions['cacheHints']> = {
   'server/discover': { ttlMs: 3_600_000, cacheScope: 'public' },
@@ -100,13 +103,20 @@ export function createMcpServer(core: Core, session: McpSession): Server {
   const log = session.logger ?? silentLogger;
   const server = new Server(SERVER_INFO, { capabilities: CAPABILITIES, instructions: SERVER_INSTRUCTIONS, cacheHints: CACHE_HINTS });
 
-  handle(server, 'tools/list', () => catalog.listing);
+  // What the list holds depends on whether the client renders MCP Apps (catalogFor says what each gets).
+  handle(server, 'tools/list', (_params, ctx) => catalog.listingFor(uiSupport(server, ctx)));
 
   const caller = { core, actor: session.actor, defaultProjectId: session.defaultProjectId, client: session.client ?? 'local' };
   // The SDK validates the tools/call envelope (-32602 for a malformed one) and the result's shape.
   server.setRequestHandler('tools/call', async (req): Promise<CallToolResult> => {
     const name = req.params.name;
     const def = catalog.byName.get(name);
+    if (!def) {
+      // An app-only tool answers whatever the client declared: a 2025-era request over stateless HTTP
+      // cannot say, and a host keeps the tools it does not offer its views to itself anyway.
+      const app = catalog.appTools.get(name);
+      if (app) return callAppTool(app, req.params.arguments ?? {}, caller, readOnly, log);
+    }
     if (!def || (readOnly && !def.annotations.readOnlyHint)) return notOffered(name, readOnly, catalog.names);
     const started = performance.now();
     try {

@@ -47,6 +47,9 @@ export function appCsp(urls: UrlConfig, extraOrigins: readonly string[] = []): {
   return { resourceDomains: origins, baseUriDomains: origins };
 }
 
+/** Whether a request's client renders MCP Apps (see uiSupport). */
+export type UiSupport = 'declared' | 'absent' | 'unknown';
+
 /**
  * Whether this request's client renders MCP Apps: `declared` (it named the extension), `absent` (its
  * capabilities are known and do not), or `unknown`. On 2026-07-28 every request carries the client's
@@ -54,7 +57,7 @@ export function appCsp(urls: UrlConfig, extraOrigins: readonly string[] = []): {
  * keeps them); a 2025-era request over stateless HTTP comes without them, as every one after the
  * handshake does, so there they are unknown.
  */
-export function uiSupport(server: { getClientCapabilities(): ClientCapabilities | undefined }, ctx: { mcpReq: { envelope?: object | undefined } } | undefined): 'declared' | 'absent' | 'unknown' {
+export function uiSupport(server: { getClientCapabilities(): ClientCapabilities | undefined }, ctx: { mcpReq: { envelope?: object | undefined } } | undefined): UiSupport {
   const fromEnvelope = (ctx?.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined;
   const caps = fromEnvelope ?? server.getClientCapabilities();
   if (caps === undefined) return 'unknown';
