@@ -10,6 +10,7 @@ import { b64, makeApp, makeEnv, PNG_1PX, type TestEnv } from './helpers.js';
 import { DIALECTS } from './dialects.js';
 
 const SITE = 'bakery.localhost:8787';
+const WOFF2 = Buffer.concat([Buffer.from('wOF2'), Buffer.from([0x00, 0x01, 0x00, 0x00]), Buffer.alloc(40)]);
 const CSS = `body { color: #333; }\n${'.product { margin: 0 auto; padding: 1rem; border: 1px solid #eee; }\n'.repeat(60)}`;
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Old title</title></head><body>${'<p>Fresh bread every morning, baked at dawn.</p>\n'.repeat(60)}</body></html>`;
 
@@ -41,6 +42,7 @@ for (const dialect of DIALECTS) {
       await env.core.pages.create(p, { slug: 'blog/index.html', content: '<!doctype html><title>Blog</title><p>posts</p>' });
       cssSha = (await env.core.assets.upload(p, { slug: 'css/site.css', content_text: CSS })).sha256;
       await env.core.assets.upload(p, { slug: 'img/cover.png', content: b64(PNG_1PX) });
+      await env.core.assets.upload(p, { slug: 'fonts/body.woff2', content: b64(WOFF2) });
     });
     afterAll(() => env.close());
 
@@ -65,6 +67,18 @@ for (const dialect of DIALECTS) {
       const nm = await req('/', { host: SITE, headers: { 'accept-encoding': 'br', 'if-none-match': br.headers.get('etag')! } });
       expect(nm.status).toBe(304);
       expect(nm.headers.get('vary')).toBe('Accept-Encoding');
+    });
+
+    it('lets any origin load the site fonts (CORS), and nothing else', async () => {
+      const font = await req('/fonts/body.woff2', { host: SITE, headers: { origin: 'null' } });
+      expect(font.status).toBe(200);
+      expect(font.headers.get('content-type')).toBe('font/woff2');
+      expect(font.headers.get('access-control-allow-origin')).toBe('*');
+      for (const path of ['/', '/css/site.css', '/img/cover.png']) {
+        const other = await req(path, { host: SITE, headers: { origin: 'null' } });
+        expect(other.status).toBe(200);
+        expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      }
     });
 
     it('does not compress images or small bodies', async () => {

@@ -42,6 +42,10 @@ function build(entry: Entry, v: Variant, encoding: Encoding | null, immutable: b
   if (encoding) h['Content-Encoding'] = encoding;
   if (entry.compressible) h.Vary = 'Accept-Encoding';
   if (entry.svg) h['Content-Security-Policy'] = SVG_CSP;
+  // Fonts are the one public file browsers fetch in CORS mode (@font-face): without this a page shown
+  // from another origin (a draft in a chat's sandboxed frame, a site on its own domain loading the
+  // subdomain's fonts) draws in a fallback font. Site files are public, so any origin may read them.
+  if (entry.contentType.startsWith('font/')) h['Access-Control-Allow-Origin'] = '*';
   if (entry.noindex) h['X-Robots-Tag'] = 'noindex';
   if (v.etag) h.ETag = v.etag;
   return h;
