@@ -90,6 +90,7 @@ const ERRORS = {
     NOT_FOUND: 'no asset at `asset_url` (or at one of `asset_urls`: `field` names it) in this project',
     VALIDATION_ERROR: '`asset_url` on another host or malformed; not exactly one of `asset_url` and `asset_urls`; a file listed twice; `expiration_redirect_url` not absolute http(s); a `stamp` placeholder that is unknown or has no value on the link (`{visitor_id}` without `visitor_id`, `{metadata.KEY}` without that key), a `stamp` on a link without a PDF; out-of-range numbers',
     UNSUPPORTED_MEDIA_TYPE: 'a PDF that cannot be stamped (encrypted or damaged)',
+    PAYLOAD_TOO_LARGE: 'a `stamp` on a PDF over 32 MB (stamping reads the whole document)',
   },
   'file-downloads_verify_token': {
     TOKEN_INVALID: 'malformed token, or no token of this project matches',

@@ -19,9 +19,8 @@ export interface Settings {
   storageQuotaBytes: number;
   /**
    * The most bytes one private asset (a file for sale) may have (SITEPUB_MAX_PRIVATE_BYTES, default
-   * 100 MB: today a file is checked, stored and read whole in memory, and PostgreSQL answers bytea as
-   * hex text, so one transfer holds about three copies of it; the contract's 500 MB waits for chunked
-   * storage).
+   * 500 MB, the contract's; files are stored in chunks and streamed, so memory does not grow with
+   * it). At most MAX_PRIVATE_BYTES_CEILING.
    */
   maxPrivateBytes: number;
   /** Test-only: a JSON file answering custom domains' TXT lookups instead of DNS (SITEPUB_DNS_TXT_FILE). */
@@ -60,7 +59,7 @@ export function loadSettings(flags: Flags, env: NodeJS.ProcessEnv = process.env)
     trustProxy: trustSetting(env.SITEPUB_TRUST_PROXY),
     fetchAllowAddresses: list(env.SITEPUB_FETCH_ALLOW_ADDRESSES),
     storageQuotaBytes: quotaBytes(env.SITEPUB_STORAGE_QUOTA_MB),
-    maxPrivateBytes: byteSize('SITEPUB_MAX_PRIVATE_BYTES', env.SITEPUB_MAX_PRIVATE_BYTES, DEFAULT_LIMITS.maxPrivateBytes),
+    maxPrivateBytes: privateBytes(env.SITEPUB_MAX_PRIVATE_BYTES),
     dnsTxtFile: env.SITEPUB_DNS_TXT_FILE || undefined,
   };
 }
@@ -85,6 +84,15 @@ function quotaBytes(mb: string | undefined): number {
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 };
 
 /** A size in bytes, or with a binary unit: "104857600", "100M", "100MB", "1.5 GiB". */
+/** Sizes are 32-bit integer columns on PostgreSQL: one file stays below 2 GiB. */
+export const MAX_PRIVATE_BYTES_CEILING = 2 ** 31 - 1;
+
+function privateBytes(v: string | undefined): number {
+  const n = byteSize('SITEPUB_MAX_PRIVATE_BYTES', v, DEFAULT_LIMITS.maxPrivateBytes);
+  if (n > MAX_PRIVATE_BYTES_CEILING) throw new Error(`Invalid SITEPUB_MAX_PRIVATE_BYTES: ${v} (at most 2GB less one byte: one file must stay below 2 GiB)`);
+  return n;
+}
+
 export function byteSize(name: string, v: string | undefined, fallback: number): number {
   if (v === undefined || v.trim() === '') return fallback;
   const m = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmg])(?:i?b)?|b)?\s*$/i.exec(v);

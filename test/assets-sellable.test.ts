@@ -65,8 +65,10 @@ describe('sellable types (CONTRACT section 10)', () => {
     expect(e.message).toMatch(/Rename it to \.mp4/);
   });
 
-  it('SITEPUB_MAX_PRIVATE_BYTES: a size with or without a unit, 100 MB by default', () => {
-    expect(loadSettings({}, {}).maxPrivateBytes).toBe(100 * MB);
+  it('SITEPUB_MAX_PRIVATE_BYTES: a size with or without a unit, 500 MB by default, below 2 GiB', () => {
+    expect(loadSettings({}, {}).maxPrivateBytes).toBe(500 * MB);
+    expect(loadSettings({}, { SITEPUB_MAX_PRIVATE_BYTES: '2047MB' }).maxPrivateBytes).toBe(2047 * MB);
+    expect(() => loadSettings({}, { SITEPUB_MAX_PRIVATE_BYTES: '2GB' })).toThrow(/below 2 GiB/);
     expect(loadSettings({}, { SITEPUB_MAX_PRIVATE_BYTES: '500MB' }).maxPrivateBytes).toBe(500 * MB);
     expect(byteSize('X', '1.5 GiB', 0)).toBe(1.5 * 1024 * MB);
     expect(byteSize('X', '4096', 0)).toBe(4096);

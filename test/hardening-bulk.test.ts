@@ -115,10 +115,13 @@ for (const kind of DIALECTS) {
       const { sha256Hex } = await import('../src/core/ids.js');
       const sha = sha256Hex(bytes);
       const at = new Date(env.clock.now().getTime() - 2 * 86_400_000).toISOString();
-      await env.core.db.kysely.insertInto('blobs').values({ sha256: sha, size_bytes: bytes.length, data: bytes, created_at: at }).execute();
-      await env.core.db.kysely.insertInto('blob_holds').values({ hold_id: 'hold_dead', sha256: sha, created_at: at }).execute();
+      await env.core.db.kysely.transaction().execute(async (tx) => {
+        await env.core.assets.blobs.put(tx, sha, bytes, at);
+        await tx.insertInto('blob_holds').values({ hold_id: 'hold_dead', sha256: sha, created_at: at }).execute();
+      });
       expect(await env.core.assets.sweepStaleHolds()).toBe(1);
       expect(await blobCount()).toBe(blobs);
+      expect(await env.core.db.kysely.selectFrom('blob_chunks').select('storage_key').where('storage_key', 'not in', env.core.db.kysely.selectFrom('blobs').select('storage_key')).execute()).toEqual([]);
     });
   });
 }

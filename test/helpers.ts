@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ManualClock, type Clock } from '../src/core/clock.js';
 import { SitepubError } from '../src/core/errors.js';
-import { makeUrlConfig } from '../src/core/config.js';
+import { makeUrlConfig, type Limits } from '../src/core/config.js';
 import { Core } from '../src/core/core.js';
 import type { FetchPolicy } from '../src/core/assets.js';
 import type { TxtResolver } from '../src/core/domains/index.js';
@@ -22,12 +22,12 @@ export interface TestEnv {
 }
 
 /** A fresh core on its own in-memory SQLite (or the dialect given), with one project. */
-export async function makeEnv(opts: { db?: OpenOptions; dialect?: DialectName; clock?: ManualClock; fetchPolicy?: FetchPolicy; rateLimit?: RateLimitOptions; dnsTxt?: TxtResolver } = {}): Promise<TestEnv> {
+export async function makeEnv(opts: { db?: OpenOptions; dialect?: DialectName; clock?: ManualClock; fetchPolicy?: FetchPolicy; rateLimit?: RateLimitOptions; dnsTxt?: TxtResolver; limits?: Partial<Limits> } = {}): Promise<TestEnv> {
   const clock = opts.clock ?? new ManualClock('2026-03-01T12:00:00.000Z');
   const opened = opts.db ? { db: openDb(opts.db), cleanup: async () => {} } : await openTestDb(opts.dialect ?? 'sqlite');
   const db = opened.db;
   await migrate(db);
-  const core = new Core({ db, urls: makeUrlConfig(TEST_PUBLIC_URL, 'localhost'), clock: clock as Clock, rateLimit: opts.rateLimit ?? { points: 1000, windowSec: 60 }, ...(opts.fetchPolicy ? { fetchPolicy: opts.fetchPolicy } : {}), dnsTxt: opts.dnsTxt ?? (async () => []) });
+  const core = new Core({ db, urls: makeUrlConfig(TEST_PUBLIC_URL, 'localhost'), clock: clock as Clock, rateLimit: opts.rateLimit ?? { points: 1000, windowSec: 60 }, ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.fetchPolicy ? { fetchPolicy: opts.fetchPolicy } : {}), dnsTxt: opts.dnsTxt ?? (async () => []) });
   const project = await core.projects.create({ name: 'Bakery', subdomain: 'bakery' });
   return {
     core,

@@ -24,7 +24,7 @@ Commands:
 Run "sitepub <command> --help" for the options of a command.
 Environment: PORT, HOST, SITEPUB_DATA, SITEPUB_PUBLIC_URL, SITEPUB_SITE_DOMAIN, DATABASE_URL, SITEPUB_PROJECT,
 SITEPUB_STORAGE_QUOTA_MB (default per-project storage quota, 1024; 0 = unlimited),
-SITEPUB_MAX_PRIVATE_BYTES (largest private file for sale, default 100MB).`,
+SITEPUB_MAX_PRIVATE_BYTES (largest private file for sale, default 500MB).`,
   serve: `Usage: sitepub serve [--port 8787] [--host 127.0.0.1] [--data ./data] [--workers N] [--toolsets pages,assets,downloads] [--read-only]
 
 Serves MCP (Streamable HTTP) at /mcp, REST at /papi and /iapi, download links at /d/{token},

@@ -19,8 +19,8 @@ const kind = (ext: string, contentType: string, maxBytes: number, text: boolean,
 /** A sellable type: private only, so its public limit is 0 (the private limit is the server's). */
 const sellable = (ext: string, contentType: string, text: boolean, category: AssetKind['category']): AssetKind => ({ ext, contentType, maxBytes: 0, text, category, privateOnly: true });
 
-/** Default of SITEPUB_MAX_PRIVATE_BYTES (docs/configuration.md explains the choice). */
-export const DEFAULT_MAX_PRIVATE_BYTES = 100 * 1024 * 1024;
+/** Default of SITEPUB_MAX_PRIVATE_BYTES, the contract's (files are stored in chunks and streamed; docs/configuration.md). */
+export const DEFAULT_MAX_PRIVATE_BYTES = 500 * 1024 * 1024;
 
 /** assets_get answers bytes as base64 up to this size (every public type fits); above it, a link. */
 export const ASSET_GET_MAX_BYTES = 5 * 1024 * 1024;
@@ -133,9 +133,11 @@ export function assetKindForSlug(slug: string): AssetKind {
 
 const mb = (n: number): string => `${Math.round((n / MB) * 10) / 10} MB`;
 
-function tooLarge(k: AssetKind, size: number, max: number): SitepubError {
+/** `atLeast`: the size is what arrived before the upload was stopped, not the file's whole size. */
+function tooLarge(k: AssetKind, size: number, max: number, atLeast = false): SitepubError {
   const hint = max === k.maxBytes && !k.privateOnly ? ' A private file (private: true, for sale through download links) may be larger.' : '';
-  return new SitepubError('PAYLOAD_TOO_LARGE', `The file is ${mb(size)}; .${k.ext} files may be at most ${mb(max)}.${hint}`, { size_bytes: size, max_bytes: max });
+  const is = atLeast ? `is over ${mb(max)} (the upload was stopped there; nothing was stored)` : `is ${mb(size)}`;
+  return new SitepubError('PAYLOAD_TOO_LARGE', `The file ${is}; .${k.ext} files may be at most ${mb(max)}.${hint}`, { ...(atLeast ? {} : { size_bytes: size }), max_bytes: max });
 }
 
 export { tooLarge as assetTooLarge };
@@ -223,18 +225,13 @@ function hasSvgRoot(text: string): boolean {
   return c === 0x3e || c === 0x2f || isSpace(c);
 }
 
-/**
- * Checks the bytes against the extension and returns the Content-Type to serve. Binary formats are
- * recognised by their magic numbers; text formats must be valid UTF-8 with no binary signature.
- */
-export async function verifyAssetBytes(k: AssetKind, bytes: Uint8Array, maxBytes: number = k.maxBytes): Promise<string> {
-  if (bytes.byteLength > maxBytes) throw tooLarge(k, bytes.byteLength, maxBytes);
-  if (bytes.byteLength === 0) throw invalid('The file is empty.', { field: 'content' });
+/** The bytes' signature against the extension: a binary type must be recognised as itself, a text type as no binary format. */
+async function checkSignature(k: AssetKind, bytes: Uint8Array): Promise<void> {
   const { fileTypeFromBuffer } = await import('file-type');
   const detected = await fileTypeFromBuffer(bytes);
   if (!k.text) {
     const want = DETECTED[k.ext] ?? [];
-    if (detected && want.includes(detected.ext)) return k.contentType;
+    if (detected && want.includes(detected.ext)) return;
     if (detected) {
       const alt = DETECTED[detected.ext] ? detected.ext : Object.entries(DETECTED).find(([, v]) => v.includes(detected.ext))?.[0];
       throw mismatch(k, `a ${detected.ext.toUpperCase()} file (${detected.mime})`, alt ? `Rename it to .${alt}.` : 'That type is not allowed.');
@@ -242,16 +239,21 @@ export async function verifyAssetBytes(k: AssetKind, bytes: Uint8Array, maxBytes
     throw mismatch(k, 'not a recognisable ' + k.ext.toUpperCase() + ' file', 'Check that you sent the real file (base64 of its bytes).');
   }
   if (detected && detected.ext !== 'xml') throw mismatch(k, `a binary ${detected.ext.toUpperCase()} file (${detected.mime})`);
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw mismatch(k, 'not valid UTF-8 text');
-  }
-  if (text.includes('\u0000')) throw mismatch(k, 'binary data (it contains NUL bytes)');
+}
+
+/**
+ * The structure a text type needs, on its decoded text: an <svg> root, JSON, XML's "<". `whole`
+ * false: `text` is only the beginning of a file too large to hold (JSON is then only checked to
+ * open as JSON does; it is not parsed).
+ */
+function checkTextShape(k: AssetKind, text: string, whole: boolean): void {
   if (k.ext === 'svg') {
     if (!hasSvgRoot(text)) throw mismatch(k, 'text whose root element is not <svg>', 'An SVG must start with an <svg> element.');
   } else if (k.ext === 'json') {
+    if (!whole) {
+      if (!/^[[{"]/.test(text.replace(/^\uFEFF/, '').trimStart())) throw mismatch(k, 'text that does not start as JSON does', 'JSON starts with "{" or "[".');
+      return;
+    }
     try {
       JSON.parse(text.replace(/^\uFEFF/, ''));
     } catch (e) {
@@ -260,7 +262,40 @@ export async function verifyAssetBytes(k: AssetKind, bytes: Uint8Array, maxBytes
   } else if (k.ext === 'xml') {
     if (!text.replace(/^\uFEFF/, '').trimStart().startsWith('<')) throw mismatch(k, 'text that is not XML', 'An XML file must start with "<".');
   }
+}
+
+/** Bytes that are not valid UTF-8 text, or hold a NUL byte. */
+export const notUtf8 = (k: AssetKind): SitepubError => mismatch(k, 'not valid UTF-8 text');
+export const hasNul = (k: AssetKind): SitepubError => mismatch(k, 'binary data (it contains NUL bytes)');
+
+/**
+ * Checks the bytes against the extension and returns the Content-Type to serve. Binary formats are
+ * recognised by their magic numbers; text formats must be valid UTF-8 with no binary signature.
+ */
+export async function verifyAssetBytes(k: AssetKind, bytes: Uint8Array, maxBytes: number = k.maxBytes): Promise<string> {
+  if (bytes.byteLength > maxBytes) throw tooLarge(k, bytes.byteLength, maxBytes);
+  if (bytes.byteLength === 0) throw invalid('The file is empty.', { field: 'content' });
+  await checkSignature(k, bytes);
+  if (!k.text) return k.contentType;
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw notUtf8(k);
+  }
+  if (text.includes('\u0000')) throw hasNul(k);
+  checkTextShape(k, text, true);
   return k.contentType;
+}
+
+/**
+ * Checks the beginning of a file too large to hold whole (asset-stream-check.ts): its signature,
+ * and for a text type the shape its decoded beginning `text` must have. UTF-8 validity and NUL
+ * bytes are checked over the whole stream by the caller.
+ */
+export async function verifyAssetHead(k: AssetKind, head: Uint8Array, text: string): Promise<void> {
+  await checkSignature(k, head);
+  if (k.text) checkTextShape(k, text, false);
 }
 
 const B64_BODY = /^[A-Za-z0-9+/_-]*={0,2}$/;

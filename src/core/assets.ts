@@ -1,23 +1,25 @@
+import type { Readable } from 'node:stream';
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { Db as SqlDb } from '../db/connect.js';
 import type { AssetTable, Database } from '../db/schema.js';
 import { template } from '../db/query-template.js';
 import { syncRead } from '../db/sync-read.js';
-import { ASSET_GET_MAX_BYTES, assertVisibility, assetKindForSlug, assetLimit, assetTooLarge, decodeBase64Strict, verifyAssetBytes } from './asset-types.js';
+import { AssetStreamCheck } from './asset-stream-check.js';
+import { ASSET_GET_MAX_BYTES, assertVisibility, assetKindForSlug, assetLimit, assetTooLarge, decodeBase64Strict, verifyAssetBytes, type AssetKind } from './asset-types.js';
+import { BlobStore, type StagedBlob, type StreamCheck } from './blob-store.js';
 import type { Clock } from './clock.js';
 import { sitePathUrl, type Limits, type UrlConfig } from './config.js';
 import { SitepubError, invalid, notFound } from './errors.js';
 import type { ChangeBus } from './events.js';
 import { bumpGeneration } from './generation.js';
 import { newId, sha256Hex } from './ids.js';
-import { safeFetch, type SafeFetchOptions } from './net/safe-fetch.js';
+import { safeFetchStream, type SafeFetchOptions } from './net/safe-fetch.js';
 import type { Project } from './projects.js';
 import { assertDistinctSlugs, checkBulkSize, forItem, forItemSync } from './bulk.js';
 import { StorageQuota } from './storage-quota.js';
 import { normalizeSlug } from './slug.js';
 import { releasePath, takePath } from './site-paths.js';
-import { tryInSavepoint } from '../db/constraints.js';
 
 export interface AssetUploadInput {
   slug: string;
@@ -47,22 +49,38 @@ export interface AssetInfo {
 /** Options the server sets for `source_url` fetches (tests allow a loopback server explicitly). */
 export type FetchPolicy = Pick<SafeFetchOptions, 'allowAddresses' | 'lookup' | 'userAgent'>;
 
+/** What an upload URL carries besides the bytes: assets_upload's arguments without a source. */
+export type AssetStreamInput = Pick<AssetUploadInput, 'slug' | 'alt' | 'overwrite' | 'private'>;
+
+/** One asset's row and, for a file up to WHOLE_FILE_BYTES, its bytes; a larger file is read as a stream (AssetService.read). */
+export interface AssetContent {
+  row: AssetTable;
+  data: Buffer | undefined;
+}
+
 type Db = Kysely<Database> | Transaction<Database>;
-type Prepared = { slug: string; bytes: Buffer; contentType: string; sha256: string; input: AssetUploadInput };
 /** An item whose bytes are already in `blobs`: what the asset row needs, without the bytes. */
 type Stored = { slug: string; size: number; contentType: string; sha256: string; input: AssetUploadInput };
+/** A checked upload: its bytes in memory (small, sent in the call), or staged in storage as they streamed in. */
+type Prepared = Stored & { body: { bytes: Buffer } | { staged: StagedBlob } };
 
-const stored = (p: Prepared): Stored => ({ slug: p.slug, size: p.bytes.length, contentType: p.contentType, sha256: p.sha256, input: p.input });
+const stored = (p: Prepared): Stored => ({ slug: p.slug, size: p.size, contentType: p.contentType, sha256: p.sha256, input: p.input });
 
 function normalizeSlugAt(index: number, raw: unknown): string {
   return forItemSync(index, () => normalizeSlug(raw, 'asset'));
 }
 
 const BLOB_CACHE_BYTES = 32 * 1024 * 1024;
+/** Files up to this size are read whole (and cached); larger ones (private files for sale) only ever stream. */
+export const WHOLE_FILE_BYTES = BLOB_CACHE_BYTES / 4;
+/** Uploads (staged chunks, holds) older than this were left by a process that died: swept. */
+const STALE_UPLOAD_MS = 24 * 3_600_000;
 
 export class AssetService {
   /** Bytes by content hash (never stale: new content is a new key), least recently used out first. */
-  private readonly blobs = new LRUCache<string, Buffer>({ maxSize: BLOB_CACHE_BYTES, maxEntrySize: BLOB_CACHE_BYTES / 4, sizeCalculation: (b) => Math.max(1, b.byteLength) });
+  private readonly cache = new LRUCache<string, Buffer>({ maxSize: BLOB_CACHE_BYTES, maxEntrySize: WHOLE_FILE_BYTES, sizeCalculation: (b) => Math.max(1, b.byteLength) });
+  /** The files' bytes, in chunks. */
+  readonly blobs: BlobStore;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -74,6 +92,7 @@ export class AssetService {
     private readonly fetchPolicy: FetchPolicy = {},
   ) {
     this.quota = new StorageQuota(db, limits.storageQuotaBytes);
+    this.blobs = new BlobStore(db, clock, limits.chunkBytes);
   }
 
   readonly quota: StorageQuota;
@@ -116,8 +135,9 @@ export class AssetService {
     const slug = normalizeSlug(rawSlug, 'asset');
     const row = await this.findRow(this.db, project.id, slug);
     if (row.size_bytes > ASSET_GET_MAX_BYTES) throw this.tooLargeToGet(project, row);
-    const blob = await this.db.selectFrom('blobs').select('data').where('sha256', '=', row.sha256).executeTakeFirstOrThrow();
-    return { ...this.info(project, row), content: Buffer.from(blob.data).toString('base64') };
+    const data = await this.blobs.bytes(row.sha256);
+    if (!data) throw notFound(`Asset "${slug}"`, { slug });
+    return { ...this.info(project, row), content: data.toString('base64') };
   }
 
   /**
@@ -151,13 +171,22 @@ export class AssetService {
     return row?.private === 1;
   }
 
-  /** Everything that can fail before anything is written: slug, source, type, visibility and size. */
-  private async prepare(project: Project, input: AssetUploadInput): Promise<Prepared> {
+  /** Where an upload goes and what it may be: slug, type, visibility and the size limit. */
+  private async target(project: Project, input: AssetStreamInput): Promise<{ slug: string; kind: AssetKind; maxBytes: number; private: boolean }> {
     const slug = normalizeSlug(input.slug, 'asset');
     const kind = assetKindForSlug(slug);
     const priv = await this.willBePrivate(project.id, slug, input);
     assertVisibility(kind, priv);
-    const maxBytes = assetLimit(kind, priv, this.limits.maxPrivateBytes);
+    return { slug, kind, maxBytes: assetLimit(kind, priv, this.limits.maxPrivateBytes), private: priv };
+  }
+
+  /**
+   * Everything that can fail before the asset row is written: slug, source, type, visibility and
+   * size. Bytes sent in the call are checked in memory; a source_url streams into storage as it
+   * downloads (staged: the caller commits it with the row, or discards it).
+   */
+  private async prepare(project: Project, input: AssetUploadInput): Promise<Prepared> {
+    const { slug, kind, maxBytes } = await this.target(project, input);
     const given = [input.content, input.content_text, input.source_url].filter((v) => v !== undefined && v !== null).length;
     if (given !== 1) {
       throw invalid('Pass exactly one of content (base64), content_text (for text files such as CSS, SVG or JSON), or source_url.', { field: 'content' });
@@ -174,16 +203,47 @@ export class AssetService {
         throw new SitepubError('PAYLOAD_TOO_LARGE', `content_text is ${bytes.length} bytes; the limit for .${kind.ext} is ${maxBytes} bytes.`, { size_bytes: bytes.length, max_bytes: maxBytes });
       }
     } else {
-      const res = await safeFetch(input.source_url!, {
-        maxBytes,
-        timeoutMs: this.limits.fetchTimeoutMs,
-        maxRedirects: this.limits.fetchMaxRedirects,
-        ...this.fetchPolicy,
-      });
-      bytes = res.bytes;
+      await this.sweepStaleHolds();
+      const staged = await safeFetchStream(
+        input.source_url!,
+        { maxBytes, timeoutMs: this.limits.fetchTimeoutMs, maxRedirects: this.limits.fetchMaxRedirects, ...this.fetchPolicy },
+        async (res) => this.blobs.stage(res.body, await this.streamCheck(project, input, kind, maxBytes)),
+      );
+      return { slug, size: staged.size, contentType: staged.contentType, sha256: staged.sha256, input, body: { staged } };
     }
     const contentType = await verifyAssetBytes(kind, bytes, maxBytes);
-    return { slug, bytes, contentType, sha256: sha256Hex(bytes), input };
+    return { slug, size: bytes.length, contentType, sha256: sha256Hex(bytes), input, body: { bytes } };
+  }
+
+  /**
+   * The checks a streamed upload passes piece by piece: type and size (AssetStreamCheck), and the
+   * project's storage quota, so an upload that cannot fit stops when it passes the room left rather
+   * than after the whole file is in. (A replacement frees what it replaces: judged at the end only.
+   * The transaction that stores the asset decides in every case.)
+   */
+  private async streamCheck(project: Project, input: AssetStreamInput, kind: AssetKind, maxBytes: number): Promise<StreamCheck> {
+    const inner = new AssetStreamCheck(kind, maxBytes);
+    const roomOf = async (): Promise<number> => {
+      const u = await this.quota.usage(project.id);
+      return u.quota > 0 ? u.quota - u.used : Infinity;
+    };
+    let room = input.overwrite ? Infinity : await roomOf();
+    let size = 0;
+    return {
+      push: async (bytes) => {
+        await inner.push(bytes);
+        size += bytes.length;
+        if (size <= room) return;
+        await this.quota.assertRoom(project.id, size);
+        room = await roomOf();
+      },
+      end: () => inner.end(),
+    };
+  }
+
+  /** Drops the staged bytes of a prepared upload that will not be stored (nothing for bytes in memory). */
+  private async discard(p: Prepared): Promise<void> {
+    if ('staged' in p.body) await this.blobs.discard(p.body.staged.storageKey).catch(() => undefined);
   }
 
   /**
@@ -248,35 +308,66 @@ export class AssetService {
     const used = await tx.selectFrom('assets').select('id').where('sha256', '=', sha256).limit(1).executeTakeFirst();
     if (used) return;
     const held = await tx.selectFrom('blob_holds').select('hold_id').where('sha256', '=', sha256).limit(1).executeTakeFirst();
-    if (!held) await tryInSavepoint(tx, 'foreign_key', () => tx.deleteFrom('blobs').where('sha256', '=', sha256).execute());
+    if (!held) await this.blobs.delete(tx, sha256);
   }
 
-  /**
-   * Stores the bytes once per content. On PostgreSQL the upsert locks the blob row, so a delete in
-   * another project that is collecting the same blob waits for this upload (and then keeps the blob)
-   * instead of removing it under the asset about to point at it; SQLite has one writer at a time,
-   * and there rewriting a large row for nothing would cost a copy of the file.
-   */
+  /** Stores a prepared upload's bytes once per content (BlobStore: deduplicated, locked on PostgreSQL against a racing collector). */
   private async putBlob(tx: Db, p: Prepared, now: string): Promise<void> {
-    const insert = tx.insertInto('blobs').values({ sha256: p.sha256, size_bytes: p.bytes.length, data: p.bytes, created_at: now });
-    await (this.sqlDb.dialect === 'postgres'
-      ? insert.onConflict((oc) => oc.column('sha256').doUpdateSet((eb) => ({ size_bytes: eb.ref('excluded.size_bytes') })))
-      : insert.onConflict((oc) => oc.column('sha256').doNothing())
-    ).execute();
+    if ('staged' in p.body) await this.blobs.commit(tx, p.body.staged, now);
+    else await this.blobs.put(tx, p.sha256, p.body.bytes, now);
   }
 
   async upload(project: Project, input: AssetUploadInput): Promise<AssetInfo> {
-    const p = await this.prepare(project, input);
+    return this.write(project, await this.prepare(project, input));
+  }
+
+  /**
+   * Stores a prepared upload: blob and asset row in one transaction (`also` runs in it too). The
+   * answer is built inside it: if building it fails, nothing stays written. On any failure the
+   * staged bytes go.
+   */
+  private async write(project: Project, p: Prepared, also?: (tx: Transaction<Database>) => Promise<void>): Promise<AssetInfo> {
     const now = this.clock.now().toISOString();
-    // The answer is built inside the transaction: if building it fails, nothing stays written.
-    const info = await this.db.transaction().execute(async (tx) => {
-      await this.putBlob(tx, p, now);
-      const r = await this.store(tx, project, stored(p), now);
-      await bumpGeneration(tx, project.id);
-      return this.info(project, r);
-    });
+    let info: AssetInfo;
+    try {
+      info = await this.db.transaction().execute(async (tx) => {
+        await this.putBlob(tx, p, now);
+        const r = await this.store(tx, project, stored(p), now);
+        await also?.(tx);
+        await bumpGeneration(tx, project.id);
+        return this.info(project, r);
+      });
+    } catch (e) {
+      await this.discard(p);
+      throw e;
+    }
     this.bus.assetChanged(project.id, p.slug);
     return info;
+  }
+
+  /**
+   * An upload whose bytes arrive as a stream (an upload URL's PUT body): the same rules as
+   * assets_upload, checked while the bytes stream into storage, so a wrong type or a file past its
+   * limit is refused as soon as it shows, and nothing is stored. `declaredBytes` (Content-Length)
+   * refuses a file known to be too large before a byte is read; `also` runs in the transaction
+   * that stores the asset (the upload URL is marked used there).
+   */
+  async uploadStream(
+    project: Project,
+    input: AssetStreamInput,
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    opts: { declaredBytes?: number | undefined; also?: (tx: Transaction<Database>) => Promise<void> } = {},
+  ): Promise<AssetInfo> {
+    const { slug, kind, maxBytes } = await this.target(project, input);
+    const declared = opts.declaredBytes;
+    if (declared !== undefined) {
+      if (declared > maxBytes) throw assetTooLarge(kind, declared, maxBytes);
+      if (!input.overwrite) await this.quota.assertRoom(project.id, declared);
+    }
+    await this.sweepStaleHolds();
+    const staged = await this.blobs.stage(source, await this.streamCheck(project, input, kind, maxBytes));
+    const p: Prepared = { slug, size: staged.size, contentType: staged.contentType, sha256: staged.sha256, input, body: { staged } };
+    return this.write(project, p, opts.also);
   }
 
   /**
@@ -304,13 +395,18 @@ export class AssetService {
     try {
       for (const [index, input] of inputs.entries()) {
         const p = await forItem('assets', index, () => this.prepare(project, input), ' Nothing was uploaded.');
-        pending += p.bytes.length;
-        if (usage && usage.quota > 0 && usage.used + pending > usage.quota) await forItem('assets', index, () => this.quota.assertRoom(project.id, pending), ' Nothing was uploaded.');
-        const now = this.clock.now().toISOString();
-        await this.db.transaction().execute(async (tx) => {
-          await this.putBlob(tx, p, now);
-          await tx.insertInto('blob_holds').values({ hold_id: hold, sha256: p.sha256, created_at: now }).onConflict((oc) => oc.columns(['hold_id', 'sha256']).doNothing()).execute();
-        });
+        try {
+          pending += p.size;
+          if (usage && usage.quota > 0 && usage.used + pending > usage.quota) await forItem('assets', index, () => this.quota.assertRoom(project.id, pending), ' Nothing was uploaded.');
+          const now = this.clock.now().toISOString();
+          await this.db.transaction().execute(async (tx) => {
+            await this.putBlob(tx, p, now);
+            await tx.insertInto('blob_holds').values({ hold_id: hold, sha256: p.sha256, created_at: now }).onConflict((oc) => oc.columns(['hold_id', 'sha256']).doNothing()).execute();
+          });
+        } catch (e) {
+          await this.discard(p);
+          throw e;
+        }
         staged.push(stored(p));
       }
       const now = this.clock.now().toISOString();
@@ -358,9 +454,13 @@ export class AssetService {
     });
   }
 
-  /** Holds left by a process that died mid-upload, older than `maxAgeMs`: dropped, their blobs collected. */
-  async sweepStaleHolds(maxAgeMs = 24 * 3_600_000): Promise<number> {
+  /**
+   * Left by a process that died mid-upload, older than `maxAgeMs`: holds dropped and their blobs
+   * collected; chunks of uploads that never finished streaming deleted.
+   */
+  async sweepStaleHolds(maxAgeMs = STALE_UPLOAD_MS): Promise<number> {
     const before = new Date(this.clock.now().getTime() - maxAgeMs).toISOString();
+    await this.blobs.sweepStaging(before);
     const stale = await this.db.selectFrom('blob_holds').select(['hold_id', 'sha256']).where('created_at', '<', before).execute();
     const byHold = new Map<string, string[]>();
     for (const h of stale) byHold.set(h.hold_id, [...(byHold.get(h.hold_id) ?? []), h.sha256]);
@@ -390,25 +490,45 @@ export class AssetService {
   }
 
   /**
-   * Hot path for sites and download links: metadata and bytes of one asset. Bytes are cached by
-   * their sha256, which can never go stale (a new content is a new key).
+   * Hot path for sites and download links: metadata and, for a file up to WHOLE_FILE_BYTES, its
+   * bytes. Bytes are cached by their sha256, which can never go stale (a new content is a new key).
+   * A larger file's bytes are never read here: `read` streams them. `publicOnly`: a private file's
+   * bytes are not read either (a site asks, and serves only public files).
    */
   private contentQuery?: ReturnType<typeof template<'project' | 'slug'>>;
 
-  async content(projectId: string, slug: string): Promise<{ row: AssetTable; data: Buffer } | undefined> {
+  async content(projectId: string, slug: string, opts: { publicOnly?: boolean } = {}): Promise<AssetContent | undefined> {
     // Compiled once (template): every download and every uncached site asset asks this; compiling
     // per call costs ~5 us, about 5% of a download's server CPU (measured in process).
     this.contentQuery ??= template(['project', 'slug'], (p) => this.db.selectFrom('assets').selectAll().where('project_id', '=', p.project).where('slug', '=', p.slug));
     const q = this.contentQuery({ project: projectId, slug }) as CompiledQuery<AssetTable>;
     const row = (syncRead(this.sqlDb, q) ?? (await this.db.executeQuery(q)).rows)[0];
     if (!row) return undefined;
-    let data = this.blobs.get(row.sha256);
+    if (row.size_bytes > WHOLE_FILE_BYTES || (opts.publicOnly && row.private === 1)) return { row, data: undefined };
+    let data = this.cache.get(row.sha256);
     if (!data) {
-      const b = await this.db.selectFrom('blobs').select('data').where('sha256', '=', row.sha256).executeTakeFirst();
-      if (!b) return undefined;
-      data = Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength);
-      this.blobs.set(row.sha256, data);
+      data = await this.blobs.bytes(row.sha256);
+      if (!data) return undefined;
+      this.cache.set(row.sha256, data);
     }
     return { row, data };
+  }
+
+  /** Bytes `start` to `end` (inclusive) of an asset's content, streamed from its chunks. */
+  read(row: Pick<AssetTable, 'sha256'>, start: number, end: number): Readable {
+    return this.blobs.read(row.sha256, start, end);
+  }
+
+  /**
+   * An asset's whole bytes, for work that needs them all at once (stamping a PDF), up to `maxBytes`:
+   * a larger file is refused by `tooLarge` before anything is read.
+   */
+  async wholeBytes(row: Pick<AssetTable, 'sha256' | 'size_bytes'>, maxBytes: number, tooLarge: () => Error): Promise<Buffer> {
+    if (row.size_bytes > maxBytes) throw tooLarge();
+    const cached = this.cache.get(row.sha256);
+    if (cached) return cached;
+    const data = await this.blobs.bytes(row.sha256);
+    if (!data) throw new SitepubError('NOT_FOUND', 'The file is no longer available.');
+    return data;
   }
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_PRIVATE_BYTES } from './asset-types.js';
+import { DEFAULT_CHUNK_BYTES } from './blob-store.js';
 import { trimChar } from './trim.js';
 
 /** What the core needs to know about where it is published. Built once from flags and env. */
@@ -21,6 +22,8 @@ export interface Limits {
   storageQuotaBytes: number;
   /** The most bytes a private asset (a file for sale) may have (SITEPUB_MAX_PRIVATE_BYTES). */
   maxPrivateBytes: number;
+  /** The chunk size of newly stored files (src/core/blob-store.ts); tests make it small to cross chunk boundaries. */
+  chunkBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -30,6 +33,7 @@ export const DEFAULT_LIMITS: Limits = {
   fetchMaxRedirects: 3,
   storageQuotaBytes: 1024 * 1024 * 1024,
   maxPrivateBytes: DEFAULT_MAX_PRIVATE_BYTES,
+  chunkBytes: DEFAULT_CHUNK_BYTES,
 };
 
 export function makeUrlConfig(publicUrl: string, siteDomain: string): UrlConfig {

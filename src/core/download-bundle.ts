@@ -5,11 +5,11 @@ import yazl from 'yazl';
 export const BUNDLE_MIN = 2;
 export const BUNDLE_MAX = 50;
 
-/** One file of a bundle's ZIP: its name in the archive, its exact size, and its bytes when the stream reaches it. */
+/** One file of a bundle's ZIP: its name in the archive, its exact size, and its bytes (or a stream of them) when the archive reaches it. */
 export interface ZipEntry {
   name: string;
   size: number;
-  read(): Promise<Uint8Array>;
+  read(): Promise<Uint8Array | Readable>;
 }
 
 /**
@@ -84,8 +84,8 @@ class Window extends Transform {
 
 /**
  * The bundle as a stream, bytes `start` to `end` inclusive (the whole ZIP by default). Files are
- * read one at a time as the archive reaches them, so memory stays at about one file whatever the
- * bundle's size. A file that cannot be read (gone since the use was taken) ends the stream with an
+ * read one at a time as the archive reaches them (a large one streamed from its chunks), so memory
+ * stays at about one small file or a few chunks whatever the bundle's size. A file that cannot be read (gone since the use was taken) ends the stream with an
  * error: the client sees a cut transfer, which its Range grant can resume once the file is back.
  */
 export function zipStream(entries: readonly ZipEntry[], mtimeIso: string, start = 0, end = zipSize(entries) - 1): Readable {
@@ -99,7 +99,7 @@ export function zipStream(entries: readonly ZipEntry[], mtimeIso: string, start 
     zip.addReadStreamLazy(e.name, { mtime, mode: 0o100644, compress: false, forceDosTimestamp: true, size: e.size }, (cb) => {
       if (stopped) return cb(null, Readable.from([]));
       e.read().then(
-        (bytes) => cb(null, Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)])),
+        (bytes) => cb(null, bytes instanceof Readable ? bytes : Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)])),
         (err: unknown) => cb(err instanceof Error ? err : new Error(String(err)), undefined as never),
       );
     });

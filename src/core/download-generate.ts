@@ -6,7 +6,7 @@ import type { UrlConfig } from './config.js';
 import { BUNDLE_MAX, BUNDLE_MIN } from './download-bundle.js';
 import { servedDisposition, type Disposition } from './download-disposition.js';
 import { tokenBucket, type DownloadQueries } from './download-queries.js';
-import { checkStamp, stampLine, stampPdf } from './download-stamp.js';
+import { STAMP_MAX_BYTES, checkStamp, stampLine, stampPdf, stampTooLarge } from './download-stamp.js';
 import { SitepubError, invalid, notFound } from './errors.js';
 import { mintToken, newId, tokenDisplayPrefix, tokenHash } from './ids.js';
 import type { Project } from './projects.js';
@@ -238,7 +238,7 @@ export class DownloadGenerator {
     const line = stampLine(t, now.toISOString().slice(0, 10));
     for (const f of pdfs) {
       const c = await this.assets.content(project.id, f.slug);
-      if (c) await stampPdf(c.data, line, f.slug);
+      if (c) await stampPdf(await this.assets.wholeBytes(c.row, STAMP_MAX_BYTES, () => stampTooLarge(f.slug, Number(c.row.size_bytes))), line, f.slug);
     }
   }
 }

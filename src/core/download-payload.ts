@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database, DownloadTokenTable } from '../db/schema.js';
 import type { AssetService } from './assets.js';
 import { entryNames, zipSize, zipStream, type ZipEntry } from './download-bundle.js';
-import { StampCache, stampLine } from './download-stamp.js';
+import { STAMP_MAX_BYTES, StampCache, stampLine, stampTooLarge } from './download-stamp.js';
 import { SitepubError } from './errors.js';
 import { sha256Hex } from './ids.js';
 
@@ -17,7 +17,7 @@ export interface Payload {
   /** Strong ETag: the same bytes on every instance for as long as it holds. */
   etag: string;
   contentType: string;
-  /** Bytes `start` to `end` inclusive. */
+  /** Bytes `start` to `end` inclusive: from memory for a small file, streamed from storage for a large one. */
   body(start: number, end: number): Uint8Array | Readable;
 }
 
@@ -41,14 +41,22 @@ export class PayloadReader {
   private async single(t: DownloadTokenTable, day: string): Promise<Payload | undefined> {
     const asset = await this.assets.content(t.project_id, t.asset_slug);
     if (!asset) return undefined;
-    const type = asset.row.content_type;
+    const row = asset.row;
+    const type = row.content_type;
     if (t.stamp !== null && isPdf(type)) {
       const line = stampLine(t, day);
-      const data = await this.stamps.stamped(asset.row.sha256, async () => asset.data, line, t.asset_slug);
-      return { size: data.byteLength, etag: StampCache.etag(asset.row.sha256, line), contentType: type, body: (s, e) => data.subarray(s, e + 1) };
+      const data = await this.stamps.stamped(row.sha256, () => this.stampable(row, t.asset_slug), line, t.asset_slug);
+      return { size: data.byteLength, etag: StampCache.etag(row.sha256, line), contentType: type, body: (s, e) => data.subarray(s, e + 1) };
     }
     const data = asset.data;
-    return { size: data.byteLength, etag: etagOf(asset.row.sha256), contentType: type, body: (s, e) => data.subarray(s, e + 1) };
+    if (data) return { size: data.byteLength, etag: etagOf(row.sha256), contentType: type, body: (s, e) => data.subarray(s, e + 1) };
+    // A large file: each answer streams the chunks its range covers.
+    return { size: Number(row.size_bytes), etag: etagOf(row.sha256), contentType: type, body: (s, e) => this.assets.read(row, s, e) };
+  }
+
+  /** A PDF's whole bytes for stamping, within STAMP_MAX_BYTES. */
+  private stampable(row: { sha256: string; size_bytes: number }, slug: string): Promise<Uint8Array> {
+    return this.assets.wholeBytes(row, STAMP_MAX_BYTES, () => stampTooLarge(slug, Number(row.size_bytes)));
   }
 
   private async bundle(t: DownloadTokenTable, day: string): Promise<Payload | undefined> {
@@ -67,16 +75,22 @@ export class PayloadReader {
     for (const [i, r] of rows.entries()) {
       const sha = r.sha256!;
       // The file as it was when the size was taken: a file replaced meanwhile fails the stream rather than mixing versions.
-      const read = async (): Promise<Uint8Array> => {
+      const current = async () => {
         const a = await this.assets.content(t.project_id, r.asset_slug);
         if (!a || a.row.sha256 !== sha) throw new SitepubError('NOT_FOUND', `/${r.asset_slug} changed while its bundle was being sent`);
-        return a.data;
+        return a;
+      };
+      // A small file from memory, a large one streamed from its chunks as the archive reaches it.
+      const read = async (): Promise<Uint8Array | Readable> => {
+        const a = await current();
+        return a.data ?? this.assets.read(a.row, 0, Number(a.row.size_bytes) - 1);
       };
       if (line !== undefined && isPdf(r.content_type!)) {
         // Stamped before the answer starts: its size is part of Content-Length. Cached, so the
         // stream below (and any continuation) reads the same copy.
-        const stamped = await this.stamps.stamped(sha, read, line, r.asset_slug);
-        entries.push({ name: names[i]!, size: stamped.byteLength, read: () => this.stamps.stamped(sha, read, line, r.asset_slug) });
+        const whole = async (): Promise<Uint8Array> => this.stampable((await current()).row, r.asset_slug);
+        const stamped = await this.stamps.stamped(sha, whole, line, r.asset_slug);
+        entries.push({ name: names[i]!, size: stamped.byteLength, read: () => this.stamps.stamped(sha, whole, line, r.asset_slug) });
         tags.push(`${sha}:${line}`);
       } else {
         entries.push({ name: names[i]!, size: Number(r.size_bytes), read });

@@ -7,6 +7,20 @@ import { sha256Hex } from './ids.js';
 export const MAX_STAMP_CHARS = 200;
 const MAX_LINE_CHARS = 300;
 
+/**
+ * The largest PDF a link stamps: a stamp loads the whole document in memory (pdf-lib), several
+ * times its size at peak, so a larger PDF is sold without stamp (docs/sites-and-downloads.md).
+ */
+export const STAMP_MAX_BYTES = 32 * 1024 * 1024;
+
+/** A PDF over STAMP_MAX_BYTES: refused before a byte of it is read. */
+export const stampTooLarge = (slug: string, size: number): SitepubError =>
+  new SitepubError(
+    'PAYLOAD_TOO_LARGE',
+    `/${slug} is ${Math.round((size / 2 ** 20) * 10) / 10} MB; stamps are drawn on PDFs up to ${STAMP_MAX_BYTES / 2 ** 20} MB. Create the link without stamp (put the buyer in visitor_id or metadata to keep the link personal).`,
+    { field: 'stamp', size_bytes: size, max_bytes: STAMP_MAX_BYTES },
+  );
+
 /** Stamped copies kept in memory per process, for Range continuations and repeated downloads. */
 const CACHE_BYTES = 64 * 1024 * 1024;
 /** As long as a download's Range grant (download-consume.ts). */

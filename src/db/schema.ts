@@ -100,10 +100,33 @@ export interface PageVersionTable {
   packed: Uint8Array | null;
 }
 
+/**
+ * A stored file content, by its SHA-256 (migration 0018): its bytes are the `blob_chunks` rows of
+ * `storage_key`, `chunk_bytes` each (the last one shorter), `chunk_count` of them.
+ */
 export interface BlobTable {
   sha256: string;
   size_bytes: number;
+  storage_key: string;
+  chunk_bytes: number;
+  chunk_count: number;
+  created_at: string;
+}
+
+/** The size of a chunk row new blobs are written with: large enough that a file is few rows, small enough that one row is cheap to hold. */
+export const DEFAULT_CHUNK_BYTES = 1024 * 1024;
+
+/** One piece of a blob, or of an upload still streaming in (migration 0018). */
+export interface BlobChunkTable {
+  storage_key: string;
+  /** 0, 1, 2...: the chunk at byte offset seq * chunk_bytes. */
+  seq: number;
   data: Uint8Array;
+}
+
+/** Chunks written by an upload that has not finished (migration 0018); swept when a process died mid-upload. */
+export interface BlobStagingTable {
+  storage_key: string;
   created_at: string;
 }
 
@@ -332,6 +355,8 @@ export interface Database {
   download_token_daily: DownloadTokenDailyTable;
   site_paths: SitePathTable;
   blob_holds: BlobHoldTable;
+  blob_chunks: BlobChunkTable;
+  blob_staging: BlobStagingTable;
   owners: OwnerTable;
   owner_sessions: OwnerSessionTable;
   owner_login_links: OwnerLoginLinkTable;

@@ -6,15 +6,20 @@ import { rebuildPageCounts } from './migrations/0007-page-counts.js';
 import { rebuildSitePaths } from './migrations/0008-site-paths.js';
 import { rebuildStorageCounts } from './migrations/0010-storage-quota.js';
 import type { Db } from './connect.js';
-import type { Database } from './schema.js';
+import { DEFAULT_CHUNK_BYTES, type Database } from './schema.js';
 
-/** Tables in dependency order, with the columns that identify a row (for stable paging). */
-const TABLES: ReadonlyArray<{ name: keyof Database; key: string[] }> = [
+/**
+ * Tables in dependency order, with the columns that identify a row (for stable paging), and for
+ * tables of large rows a smaller batch (a chunk row is up to 1 MiB: 8 of them at a time).
+ */
+const TABLES: ReadonlyArray<{ name: keyof Database; key: string[]; batch?: number }> = [
   { name: 'projects', key: ['id'] },
   { name: 'api_tokens', key: ['id'] },
   { name: 'pages', key: ['id'] },
   { name: 'page_versions', key: ['page_id', 'version'] },
   { name: 'blobs', key: ['sha256'] },
+  // Only the chunks of stored files: an upload still streaming in is not part of the data.
+  { name: 'blob_chunks', key: ['storage_key', 'seq'], batch: 8 },
   { name: 'assets', key: ['id'] },
   { name: 'download_tokens', key: ['id'] },
   { name: 'download_bundle_files', key: ['token_id', 'position'] },
@@ -33,6 +38,8 @@ const TABLES: ReadonlyArray<{ name: keyof Database; key: string[] }> = [
 ];
 
 const BATCH = 500;
+/** Rows inserted at a time on import (chunk rows: the table's own batch). */
+const IMPORT_BATCH = 100;
 const FORMAT = 'sitepub-export/1';
 
 function encode(row: Record<string, unknown>): Record<string, unknown> {
@@ -50,7 +57,7 @@ function decode(row: Record<string, unknown>): Record<string, unknown> {
 }
 
 /**
- * Writes every table as JSON lines (blobs base64): a portable copy to move a data folder from
+ * Writes every table as JSON lines (file chunks base64): a portable copy to move a data folder from
  * SQLite to PostgreSQL or back. Secrets stay hashed; nothing is decrypted or re-issued.
  */
 export async function exportData(db: Db, out: WriteStream | NodeJS.WritableStream): Promise<Record<string, number>> {
@@ -62,16 +69,30 @@ export async function exportData(db: Db, out: WriteStream | NodeJS.WritableStrea
   const counts: Record<string, number> = {};
   for (const t of TABLES) {
     counts[t.name] = 0;
-    for (let offset = 0; ; offset += BATCH) {
-      let q = db.kysely.selectFrom(t.name).selectAll() as unknown as { orderBy(c: string): typeof q; limit(n: number): typeof q; offset(n: number): typeof q; execute(): Promise<Record<string, unknown>[]> };
+    const batch = t.batch ?? BATCH;
+    for (let offset = 0; ; offset += batch) {
+      const base = t.name === 'blob_chunks' ? db.kysely.selectFrom('blob_chunks').where('storage_key', 'in', db.kysely.selectFrom('blobs').select('storage_key')) : db.kysely.selectFrom(t.name);
+      let q = base.selectAll() as unknown as { orderBy(c: string): typeof q; limit(n: number): typeof q; offset(n: number): typeof q; execute(): Promise<Record<string, unknown>[]> };
       for (const k of t.key) q = q.orderBy(k);
-      const rows = await q.limit(BATCH).offset(offset).execute();
+      const rows = await q.limit(batch).offset(offset).execute();
       for (const r of rows) await write({ table: t.name, row: encode(r) });
       counts[t.name] = (counts[t.name] ?? 0) + rows.length;
-      if (rows.length < BATCH) break;
+      if (rows.length < batch) break;
     }
   }
   return counts;
+}
+
+/** A blob row of an export made before chunks (migration 0018): its bytes written as chunk rows, the row made a current one. */
+async function chunkLegacyBlob(tx: Kysely<Database>, row: Record<string, unknown>): Promise<void> {
+  const data = row.data as Buffer;
+  const sha = String(row.sha256);
+  const count = Math.ceil(data.byteLength / DEFAULT_CHUNK_BYTES);
+  for (let seq = 0; seq < count; seq++) {
+    await tx.insertInto('blob_chunks').values({ storage_key: sha, seq, data: data.subarray(seq * DEFAULT_CHUNK_BYTES, (seq + 1) * DEFAULT_CHUNK_BYTES) }).execute();
+  }
+  delete row.data;
+  Object.assign(row, { storage_key: sha, chunk_bytes: DEFAULT_CHUNK_BYTES, chunk_count: count });
 }
 
 /** Loads an export into an empty database, in one transaction: all of it or nothing. */
@@ -80,6 +101,7 @@ export async function importData(db: Db, file: string): Promise<Record<string, n
   if (existing.length) throw new Error('The target database already has projects; import only into an empty database.');
   const counts: Record<string, number> = {};
   const known = new Set(TABLES.map((t) => t.name as string));
+  const batchOf = new Map(TABLES.filter((t) => t.batch).map((t) => [t.name as string, t.batch!]));
   await db.kysely.transaction().execute(async (tx) => {
     // Opened only now: readline emits lines as soon as the file is read, and an async iterator
     // attached later (after a slow BEGIN) would miss them.
@@ -101,13 +123,15 @@ export async function importData(db: Db, file: string): Promise<Record<string, n
         continue;
       }
       if (!rec.table || !known.has(rec.table) || !rec.row) throw new Error(`Unexpected line in export: ${line.slice(0, 80)}`);
-      if (batch.table !== rec.table || batch.rows.length >= 100) {
+      if (batch.table !== rec.table || batch.rows.length >= (batchOf.get(rec.table) ?? IMPORT_BATCH)) {
         await flush();
         batch.table = rec.table;
       }
       const row = decode(rec.row);
       // Exports from before migration 0014 have no download_daily.uses: each download was one use.
       if (rec.table === 'download_daily' && !('uses' in row)) row.uses = row.downloads;
+      // Exports from before migration 0018 carry each file whole in blobs.data: cut into chunks here.
+      if (rec.table === 'blobs' && 'data' in row) await chunkLegacyBlob(tx, row);
       batch.rows.push(row);
     }
     await flush();

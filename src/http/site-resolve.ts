@@ -82,8 +82,10 @@ export async function resolve(core: Core, project: Project, path: string): Promi
   for (const slug of candidates(path)) {
     const page = await publishedPage(core.db.kysely, project.id, slug);
     if (page) return pageEntry(page, siteUrl, 200);
-    const asset = await core.assets.content(project.id, slug);
-    if (asset && asset.row.private === 0) {
+    // Public files only (all small: 5 MB at most), so the site cache holds nothing else; a private
+    // file's bytes are not even read here.
+    const asset = await core.assets.content(project.id, slug, { publicOnly: true });
+    if (asset?.data && asset.row.private === 0) {
       const type = asset.row.content_type;
       const m = HASHED_NAME.exec(slug);
       return {

@@ -120,12 +120,35 @@ function messageOf(e: unknown): string {
   return msg;
 }
 
+/** A response being read: its body streams, capped at maxBytes and within the time limit. */
+export interface SafeFetchStream {
+  status: number;
+  contentType: string | null;
+  finalUrl: string;
+  /** The body's pieces; iterating fails with PAYLOAD_TOO_LARGE past maxBytes, SOURCE_URL_FAILED on a broken or slow transfer. */
+  body: AsyncIterable<Buffer>;
+}
+
+/**
+ * Fetches a user-supplied URL without letting it reach the server's own network, and buffers the
+ * body (for small answers: webhooks, client documents, base-size assets). See safeFetchStream.
+ */
+export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise<SafeFetchResult> {
+  return safeFetchStream(rawUrl, opts, async (res) => {
+    const chunks: Buffer[] = [];
+    for await (const b of res.body) chunks.push(b);
+    return { status: res.status, bytes: Buffer.concat(chunks), contentType: res.contentType, finalUrl: res.finalUrl };
+  });
+}
+
 /**
  * Fetches a user-supplied URL without letting it reach the server's own network: every hop's
  * host is checked, the connected address is checked, redirects are followed by hand and
  * re-checked, the body is never decompressed, and size and time are capped while streaming.
+ * `consume` reads the body as it arrives (an asset upload writes it to storage piece by piece);
+ * what it throws passes through unchanged, and the connection is closed when it returns.
  */
-export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise<SafeFetchResult> {
+export async function safeFetchStream<T>(rawUrl: string, opts: SafeFetchOptions, consume: (res: SafeFetchStream) => Promise<T>): Promise<T> {
   const allow = new Set(opts.allowAddresses ?? []);
   let url: URL;
   try {
@@ -186,25 +209,28 @@ export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise
         discard(res.body);
         throw new SitepubError('PAYLOAD_TOO_LARGE', `The file at ${url.href} is ${declared} bytes; the limit for this type is ${opts.maxBytes} bytes.`);
       }
-      const chunks: Buffer[] = [];
-      let total = 0;
-      try {
-        for await (const chunk of res.body) {
-          const b = chunk as Buffer;
-          total += b.length;
-          if (total > opts.maxBytes) {
-            discard(res.body);
-            throw new SitepubError('PAYLOAD_TOO_LARGE', `The file at ${url.href} is larger than the limit of ${opts.maxBytes} bytes for this type.`);
+      const body = res.body;
+      const href = url.href;
+      const pieces = async function* (): AsyncGenerator<Buffer> {
+        let total = 0;
+        try {
+          for await (const chunk of body) {
+            const b = chunk as Buffer;
+            total += b.length;
+            if (total > opts.maxBytes) throw new SitepubError('PAYLOAD_TOO_LARGE', `The file at ${href} is larger than the limit of ${opts.maxBytes} bytes for this type.`);
+            yield b;
           }
-          chunks.push(b);
+        } catch (e) {
+          if (e instanceof SitepubError) throw e;
+          if (signal.aborted) throw failed(href, `timed out after ${opts.timeoutMs} ms`);
+          throw failed(href, 'the connection broke while downloading');
+        } finally {
+          // Stopped early (too large, or the consumer refused the bytes): the rest is never read.
+          if (!body.readableEnded) discard(body);
         }
-      } catch (e) {
-        if (e instanceof SitepubError) throw e;
-        if (signal.aborted) throw failed(url.href, `timed out after ${opts.timeoutMs} ms`);
-        throw failed(url.href, 'the connection broke while downloading');
-      }
+      };
       const ct = res.headers['content-type'];
-      return { status: res.statusCode, bytes: Buffer.concat(chunks), contentType: typeof ct === 'string' ? ct : null, finalUrl: url.href };
+      return await consume({ status: res.statusCode, contentType: typeof ct === 'string' ? ct : null, finalUrl: href, body: pieces() });
     }
   } finally {
     void agent.close().catch(() => undefined);

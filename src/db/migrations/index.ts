@@ -16,6 +16,7 @@ import * as m0013 from './0013-oauth.js';
 import * as m0014 from './0014-seller-downloads.js';
 import * as m0016 from './0016-site-stats-domains.js';
 import * as m0017 from './0017-site-keys.js';
+import * as m0018 from './0018-blob-chunks.js';
 
 export interface Migration {
   name: string;
@@ -40,4 +41,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0014-seller-downloads', up: m0014.up },
   { name: '0016-site-stats-domains', up: m0016.up },
   { name: '0017-site-keys', up: m0017.up },
+  { name: '0018-blob-chunks', up: m0018.up },
 ];

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { bodyLimit } from 'hono/body-limit';
 import contentDisposition from 'content-disposition';
 import { ASSET_KINDS } from '../../core/asset-types.js';
@@ -106,8 +107,12 @@ ${assets.length ? html`<div class="table-wrap"><table><caption class="sr">Assets
     setUserContentHeaders(c, { framable: false });
     const image = found.row.content_type.startsWith('image/');
     const name = found.row.slug.slice(found.row.slug.lastIndexOf('/') + 1);
-    return c.body(new Uint8Array(found.data), 200, {
+    // A large file (a video for sale) streams from storage rather than being read whole.
+    const size = Number(found.row.size_bytes);
+    const body = found.data ? new Uint8Array(found.data) : (Readable.toWeb(deps.core.assets.read(found.row, 0, size - 1)) as ReadableStream<Uint8Array>);
+    return c.body(body, 200, {
       'Content-Type': found.row.content_type,
+      'Content-Length': String(size),
       'Content-Disposition': contentDisposition(name, { type: image ? 'inline' : 'attachment' }),
     });
   });
