@@ -48,3 +48,18 @@ export const assetsBulkUploadInput = z.strictObject({
   assets: z.array(assetUploadItem).min(1).max(100).describe('Assets to upload (at most 100). All are stored, or none.'),
 });
 export const assetsBulkUploadOutput = z.object({ assets: z.array(assetInfo), uploaded: z.number().int() });
+
+export const assetsCreateUploadUrlInput = z.strictObject({
+  project_id: projectId,
+  slug: assetSlug,
+  private: assetUploadItem.shape.private,
+  alt: assetUploadItem.shape.alt,
+  overwrite: assetUploadItem.shape.overwrite,
+});
+export const assetsCreateUploadUrlOutput = z.object({
+  upload_url: z.string().describe('One-time URL: a PUT of the raw file bytes to it stores the file. Works once, for 15 minutes, with no other credential.'),
+  method: z.literal('PUT'),
+  expires_at: isoTime.describe('Until when the upload can be started (15 minutes from now).'),
+  max_bytes: z.number().int().describe('The most bytes this file may have (its type and visibility decide).'),
+  curl: z.string().describe('A ready command: replace FILE with the path of the file on the computer that has it, and run it there.'),
+});

@@ -86,6 +86,15 @@ const ERRORS = {
     SOURCE_URL_FAILED: 'as `assets_upload`, with `index`',
     VALIDATION_ERROR: 'as `assets_upload` with `index`, or one slug twice in the request',
   },
+  assets_create_upload_url: {
+    ALREADY_EXISTS: 'the slug exists and `overwrite` is not true, or a page uses the path (checked again when the file arrives)',
+    UNSUPPORTED_MEDIA_TYPE: 'the extension is not allowed, or a type for sale without `private: true`; from the `PUT`: the bytes do not match the extension',
+    VALIDATION_ERROR: 'invalid slug; from the `PUT`: an empty file, text that is not UTF-8, a transfer cut off',
+    PAYLOAD_TOO_LARGE: 'from the `PUT`: over `max_bytes` (by `Content-Length`, or while streaming) or over the storage quota; nothing is stored',
+    TOKEN_EXPIRED: 'from the `PUT`: more than 15 minutes after the URL was made',
+    TOKEN_EXHAUSTED: 'from the `PUT`: the URL stored a file already, or an upload through it is under way',
+    TOKEN_INVALID: 'from the `PUT`: no such upload URL',
+  },
   'file-downloads_generate_token': {
     NOT_FOUND: 'no asset at `asset_url` (or at one of `asset_urls`: `field` names it) in this project',
     VALIDATION_ERROR: '`asset_url` on another host or malformed; not exactly one of `asset_url` and `asset_urls`; a file listed twice; `expiration_redirect_url` not absolute http(s); a `stamp` placeholder that is unknown or has no value on the link (`{visitor_id}` without `visitor_id`, `{metadata.KEY}` without that key), a `stamp` on a link without a PDF; out-of-range numbers',

@@ -184,7 +184,7 @@ describe('sitepub serve (built CLI, real sockets)', () => {
     const client = new Client({ name: 'e2e', version: '1' });
     await client.connect(transport);
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(33);
+    expect(tools).toHaveLength(34);
     const created = await client.callTool({ name: 'pages_create', arguments: { slug: 'index.html', content: '<h1>Fresh bread</h1>' } });
     expect(created.isError).toBeFalsy();
     const page = await get(port, `mysite.localhost:${port}`, '/');

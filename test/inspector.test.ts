@@ -27,7 +27,7 @@ describe('MCP Inspector CLI', () => {
 
   it('lists every tool over stdio', () => {
     const r = inspector([process.execPath, CLI, 'mcp', '--data', path.join(dir, 'stdio'), '--method', 'tools/list']) as { tools: Array<{ name: string }> };
-    expect(r.tools).toHaveLength(33);
+    expect(r.tools).toHaveLength(34);
     expect(r.tools.map((t) => t.name)).toContain('file-downloads_get_stats');
   });
 

@@ -66,7 +66,7 @@ describe('Streamable HTTP: 2026-07-28 and 2025 on the same /mcp', () => {
   it('lists carry caching hints: the tool list is private (it depends on the scope), prompts are public', async () => {
     const tools = await modern('tools/list');
     expect(tools.body.result).toMatchObject({ ttlMs: 3_600_000, cacheScope: 'private' });
-    expect((tools.body.result!.tools as unknown[]).length).toBe(33);
+    expect((tools.body.result!.tools as unknown[]).length).toBe(34);
     expect((await modern('tools/list', {}, {}, readToken)).body.result!.tools).toHaveLength(15);
     expect((await modern('prompts/list')).body.result).toMatchObject({ ttlMs: 3_600_000, cacheScope: 'public' });
     expect((await modern('resources/templates/list')).body.result).toMatchObject({ cacheScope: 'public' });
@@ -157,7 +157,7 @@ describe('stdio: the built CLI serves either era from the first message', () => 
       const d = (await ask({ id: 1, method: 'server/discover', params: { _meta: envelope } })) as { result: Record<string, unknown> };
       expect(d.result).toMatchObject({ supportedVersions: [MODERN], cacheScope: 'public' });
       const list = (await ask({ id: 2, method: 'tools/list', params: { _meta: envelope } })) as { result: { tools: unknown[]; ttlMs: number } };
-      expect(list.result.tools).toHaveLength(33);
+      expect(list.result.tools).toHaveLength(34);
       const st = (await ask({ id: 3, method: 'tools/call', params: { name: 'project_status', arguments: {}, _meta: envelope } })) as { result: { structuredContent: { status: string } } };
       expect(st.result.structuredContent.status).toBe('empty');
     } finally {
@@ -172,7 +172,7 @@ describe('stdio: the built CLI serves either era from the first message', () => 
       expect(init.result.protocolVersion).toBe('2025-03-26');
       proc.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
       const list = (await ask({ id: 2, method: 'tools/list', params: {} })) as { result: Record<string, unknown> };
-      expect(list.result.tools).toHaveLength(33);
+      expect(list.result.tools).toHaveLength(34);
       expect(list.result).not.toHaveProperty('ttlMs');
     } finally {
       proc.kill();

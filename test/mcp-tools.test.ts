@@ -20,6 +20,7 @@ const DOCUMENTED_TOOLS = [
   'assets_upload',
   'assets_delete',
   'assets_bulk_upload',
+  'assets_create_upload_url',
   'file-downloads_generate_token',
   'file-downloads_verify_token',
   'file-downloads_list_downloads',

@@ -52,6 +52,9 @@ describe('REST API: every endpoint end to end', () => {
 
     expect((await api('POST', `${pp}/assets`, `${P}/assets`, { slug: 'img/a.png', content: b64(PNG_1PX) })).status).toBe(201);
     expect((await api('POST', `${pp}/assets/bulk`, `${P}/assets/bulk`, { assets: [{ slug: 'site.css', content_text: 'a{}' }, { slug: 'files/x.pdf', content: b64(PDF_MIN), private: true }] })).json.data.uploaded).toBe(2);
+    const upload = await api('POST', `${pp}/assets/upload-url`, `${P}/assets/upload-url`, { slug: 'files/course.zip', private: true });
+    expect(upload.status).toBe(201);
+    expect(upload.json.data).toMatchObject({ method: 'PUT', curl: `curl -T FILE '${upload.json.data.upload_url}'` });
     expect((await api('GET', `${pp}/assets`, `${P}/assets?limit=2`)).json.data).toMatchObject({ total: 3 });
     expect((await api('GET', `${pp}/assets/:slug{.+}`, `${P}/assets/img/a.png`)).json.data.content).toBe(b64(PNG_1PX));
     expect((await api('DELETE', `${pp}/assets/:slug{.+}`, `${P}/assets/site.css`)).json.data).toMatchObject({ deleted: true });

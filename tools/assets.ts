@@ -9,6 +9,7 @@ export const ASSETS_GET = 'assets_get';
 export const ASSETS_UPLOAD = 'assets_upload';
 export const ASSETS_DELETE = 'assets_delete';
 export const ASSETS_BULK_UPLOAD = 'assets_bulk_upload';
+export const ASSETS_CREATE_UPLOAD_URL = 'assets_create_upload_url';
 
 const TYPES =
   'Allowed: jpg, jpeg, png, gif, webp, svg, pdf (5 MB); woff, woff2, ttf (2 MB); ico, json, css, js, txt, xml, html (1 MB). ' +
@@ -48,7 +49,8 @@ export const assetTools = [
     title: 'Upload asset',
     description:
       'Stores a file on the site at its slug, live at once (e.g. "css/site.css" at /css/site.css). Give exactly one of: content_text for text files ' +
-      '(CSS, JS, SVG, JSON: no encoding needed), content as base64 for small binaries, or source_url to have the server download it (best for large files). ' +
+      '(CSS, JS, SVG, JSON: no encoding needed), content as base64 for small binaries, or source_url to have the server download it from the web. ' +
+      'For a file over a few MB, or one you do not hold yourself (a video, an audio album, a big PDF or ZIP on the user\'s computer), use assets_create_upload_url instead: no base64 through you. ' +
       `${TYPES} private: true keeps a file off the public site, for selling it through download links. ` +
       'Errors: ALREADY_EXISTS (pass overwrite: true to replace), UNSUPPORTED_MEDIA_TYPE (extension not allowed or bytes do not match it), PAYLOAD_TOO_LARGE, ' +
       'SOURCE_URL_BLOCKED (private or local addresses are never fetched), SOURCE_URL_FAILED (download failed: check the URL or send content).',
@@ -84,5 +86,26 @@ export const assetTools = [
     rest: { method: 'POST', path: '/papi/project/:project_id/assets/bulk', status: 201 },
     handler: ({ core, project }, a) => core.assets.bulkUpload(project, a.assets),
     links: (d) => assetLinks(d.assets),
+  }),
+  defineTool({
+    name: ASSETS_CREATE_UPLOAD_URL,
+    title: 'Create an upload URL',
+    description:
+      'Makes a one-time upload URL for a large file, so its bytes go from the user\'s computer straight to the site and never through you as base64. ' +
+      'Use it for any file over a few MB, and for any binary you do not hold yourself: a video course, an audio album, a big PDF, ZIP or EPUB to sell (private: true). ' +
+      'Returns upload_url, expires_at (15 minutes from now), max_bytes, and curl: a ready command, `curl -T FILE \'URL\'`. ' +
+      'Give the curl command to the user to run in a terminal on the computer that has the file, telling them to replace FILE with the file\'s path ' +
+      '(or run it yourself if you can run commands and have the file). The URL works once and needs no other credential; the upload answers the stored file\'s metadata as JSON ' +
+      '(as assets_upload does) or an error. Then check the file with assets_list, and for a private file create the buyer\'s link with file-downloads_generate_token (asset_url: its path). ' +
+      'The same rules as assets_upload apply, checked while the bytes stream in: the type by content, the size against max_bytes, the storage quota. ' +
+      'Errors here: ALREADY_EXISTS (pass overwrite: true to replace), UNSUPPORTED_MEDIA_TYPE (extension not allowed, or a type for sale without private: true). ' +
+      'Errors the upload answers: UNSUPPORTED_MEDIA_TYPE (the bytes do not match the extension), PAYLOAD_TOO_LARGE (over max_bytes or the quota), ' +
+      'TOKEN_EXPIRED (make a new URL), TOKEN_EXHAUSTED (used already: make a new URL for another file). A refused upload stores nothing and the same command can be run again with the right file while the URL is valid.',
+    toolset: 'assets',
+    input: s.assetsCreateUploadUrlInput,
+    output: s.assetsCreateUploadUrlOutput,
+    annotations: ADDITIVE,
+    rest: { method: 'POST', path: '/papi/project/:project_id/assets/upload-url', status: 201 },
+    handler: ({ core, project }, a) => core.uploads.create(project, a),
   }),
 ];

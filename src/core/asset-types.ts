@@ -298,6 +298,9 @@ export async function verifyAssetHead(k: AssetKind, head: Uint8Array, text: stri
   if (k.text) checkTextShape(k, text, false);
 }
 
+/** Where large files go instead of base64 (CONTRACT section 10). */
+export const UPLOAD_URL_HINT = ' Large files do not go through base64: assets_create_upload_url gives a one-time URL and a ready curl command that sends the file itself (or use source_url for a file on the web).';
+
 const B64_BODY = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 /**
@@ -316,9 +319,13 @@ export function decodeBase64Strict(b64: string, maxBytes: number, k?: AssetKind)
   const padding = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
   const decodedLength = Math.floor((s.length * 3) / 4) - padding;
   if (decodedLength > maxBytes) {
-    if (k) throw tooLarge(k, decodedLength, maxBytes);
-    throw new SitepubError('PAYLOAD_TOO_LARGE', `The file is about ${mb(decodedLength)}; the limit for this type is ${mb(maxBytes)}. Use source_url for large files.`, {
+    if (k) {
+      const e = tooLarge(k, decodedLength, maxBytes);
+      throw new SitepubError(e.type, `${e.message}${UPLOAD_URL_HINT}`, { ...e.details, use_tool: 'assets_create_upload_url' });
+    }
+    throw new SitepubError('PAYLOAD_TOO_LARGE', `The file is about ${mb(decodedLength)}; the limit for this type is ${mb(maxBytes)}.${UPLOAD_URL_HINT}`, {
       max_bytes: maxBytes,
+      use_tool: 'assets_create_upload_url',
     });
   }
   if (!B64_BODY.test(s) || s.length % 4 === 1) {

@@ -181,6 +181,22 @@ export class AssetService {
   }
 
   /**
+   * What an upload to `input.slug` would be, checked before any byte is sent (an upload URL is
+   * made only for an upload that can succeed now): slug, type, visibility and size limit, and the
+   * path (a page there, or an asset without overwrite, is ALREADY_EXISTS). The upload checks it all
+   * again when its bytes arrive.
+   */
+  async plan(project: Project, input: AssetStreamInput): Promise<{ slug: string; maxBytes: number; private: boolean }> {
+    const t = await this.target(project, input);
+    const taken = await this.db.selectFrom('site_paths').select('kind').where('project_id', '=', project.id).where('path', '=', t.slug).executeTakeFirst();
+    if (taken?.kind === 'page') throw new SitepubError('ALREADY_EXISTS', `A page already uses the path "${t.slug}"; pages and assets share the site's URL space. Choose another slug.`, { slug: t.slug });
+    if (taken && !input.overwrite) {
+      throw new SitepubError('ALREADY_EXISTS', `Asset "${t.slug}" already exists. Pass overwrite: true to replace it, or choose another slug.`, { slug: t.slug });
+    }
+    return { slug: t.slug, maxBytes: t.maxBytes, private: t.private };
+  }
+
+  /**
    * Everything that can fail before the asset row is written: slug, source, type, visibility and
    * size. Bytes sent in the call are checked in memory; a source_url streams into storage as it
    * downloads (staged: the caller commits it with the row, or discards it).

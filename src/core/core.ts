@@ -12,6 +12,7 @@ import { OwnerService } from './owners/owners.js';
 import { PageService } from './pages.js';
 import { ProjectService, type Project } from './projects.js';
 import { DbRateLimiter, DEFAULT_RATE_LIMIT, type RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { UploadUrlService } from './upload-urls.js';
 
 export interface CoreOptions {
   db: Db;
@@ -47,6 +48,8 @@ export class Core {
   readonly projects: ProjectService;
   readonly pages: PageService;
   readonly assets: AssetService;
+  /** One-time URLs that take a large file's raw bytes by PUT (src/core/upload-urls.ts). */
+  readonly uploads: UploadUrlService;
   readonly downloads: DownloadService;
   readonly limiter: RateLimiter;
   /** Owner accounts, sign-in and sessions (docs/owners.md). */
@@ -72,6 +75,7 @@ export class Core {
     this.projects = new ProjectService(k, this.clock, this.urls, o.db);
     this.pages = new PageService(k, this.clock, this.urls, this.limits, this.bus, o.db);
     this.assets = new AssetService(k, this.clock, this.urls, this.limits, this.bus, o.db, o.fetchPolicy);
+    this.uploads = new UploadUrlService(k, this.clock, this.urls, this.projects, this.assets);
     this.limiter = new DbRateLimiter(k, this.clock, o.rateLimit);
     this.downloads = new DownloadService(k, this.clock, this.urls, this.assets, o.db, { allowAddresses: o.fetchPolicy?.allowAddresses, lookup: o.fetchPolicy?.lookup });
     this.owners = new OwnerService(k, this.clock, this.urls, this.projects, this.limiter, { windowSec: (o.rateLimit ?? DEFAULT_RATE_LIMIT).windowSec });

@@ -16,6 +16,8 @@ export const TOKEN_PREFIX = {
   project: 'spp_',
   account: 'spa_',
   download: 'spd_',
+  /** A one-time upload URL's token (src/core/upload-urls.ts). */
+  upload: 'spu_',
 } as const;
 export type TokenKind = keyof typeof TOKEN_PREFIX;
 
@@ -28,7 +30,7 @@ export function mintToken(kind: TokenKind): string {
   return `${body}_${checksum(body)}`;
 }
 
-const TOKEN_SHAPE = /^(sp[pad]_)([A-Za-z0-9_-]{43})_([0-9a-z]{7})$/;
+const TOKEN_SHAPE = /^(sp[padu]_)([A-Za-z0-9_-]{43})_([0-9a-z]{7})$/;
 
 /** True when the string has the shape and checksum of a token of that kind. */
 export function isWellFormedToken(token: string, kind: TokenKind): boolean {

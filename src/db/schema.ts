@@ -357,6 +357,7 @@ export interface Database {
   blob_holds: BlobHoldTable;
   blob_chunks: BlobChunkTable;
   blob_staging: BlobStagingTable;
+  upload_urls: UploadUrlTable;
   owners: OwnerTable;
   owner_sessions: OwnerSessionTable;
   owner_login_links: OwnerLoginLinkTable;
@@ -372,6 +373,25 @@ export interface Database {
   site_referrers_daily: SiteReferrersDailyTable;
   site_domains: SiteDomainTable;
   site_keys: SiteKeyTable;
+}
+
+/** A one-time upload URL (migration 0019), by the SHA-256 of its token. */
+export interface UploadUrlTable {
+  id: string;
+  project_id: string;
+  token_hash: string;
+  /** Where the file goes (normalised). */
+  slug: string;
+  /** As assets_upload's `private`: 1, 0, or null (not given: as the asset it overwrites, else public). */
+  private: number | null;
+  alt: string | null;
+  overwrite: number;
+  created_at: string;
+  expires_at: string;
+  /** Set while an upload through it is under way (cleared when that upload is refused). */
+  claimed_at: string | null;
+  /** When the file it took was stored: it works no more. */
+  used_at: string | null;
 }
 
 /** A server-side secret of the site features, by name (migration 0017). */

@@ -15,6 +15,7 @@ import { writeReply } from './reply.js';
 import { errorJson } from './respond.js';
 import { mountRest } from './rest.js';
 import { mountTlsAsk } from './site-domains.js';
+import { mountUploads } from './uploads.js';
 import { SiteCache, serveSite, siteReply } from './sites.js';
 
 const DASHBOARD_UPLOAD = /^\/dashboard\/p\/[^/]+\/assets$/;
@@ -39,9 +40,12 @@ export function createApp(input: AppDeps): { app: Hono; cache: SiteCache; listen
     if (c.req.path.startsWith('/d/')) return next();
     // The dashboard's upload form has its own limit (the largest file a type allows) and its own 413 page.
     if (c.req.method === 'POST' && DASHBOARD_UPLOAD.test(c.req.path)) return next();
+    // An upload URL's body is a whole file, streamed into storage and counted there against the file's limit (uploads.ts).
+    if (c.req.method === 'PUT' && c.req.path.startsWith('/upload/')) return next();
     return bodyLimit({
       maxSize: options.maxBodyBytes,
-      onError: (c2) => errorJson(c2, new SitepubError('PAYLOAD_TOO_LARGE', `Request body over ${options.maxBodyBytes} bytes. Use source_url for large files.`)),
+      onError: (c2) =>
+        errorJson(c2, new SitepubError('PAYLOAD_TOO_LARGE', `Request body over ${options.maxBodyBytes} bytes. Send large files with assets_create_upload_url (a one-time URL the file is PUT to, no base64), or use source_url.`)),
     })(c, next);
   });
   platform.get('/healthz', (c) => c.json({ ok: true }));
@@ -52,6 +56,7 @@ export function createApp(input: AppDeps): { app: Hono; cache: SiteCache; listen
   mountMcp(platform, deps);
   mountRest(platform, deps);
   mountDownloads(platform, deps);
+  mountUploads(platform, deps);
   platform.notFound((c) => errorJson(c, new SitepubError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}`)));
   // The one place an HTTP route's failure becomes error JSON of docs/errors.md: routes throw.
   platform.onError((e, c) => {

@@ -33,11 +33,12 @@ const PROMPTS: Array<Prompt & { render(a: Record<string, string>): string }> = [
     title: 'Sell a file',
     description: 'Put a file up for sale with secure, countable download links.',
     arguments: [
-      { name: 'file', description: 'Where the file is: a public URL, or the slug of an uploaded asset', required: true },
+      { name: 'file', description: 'Where the file is: a public URL, a file on my computer, or the slug of an uploaded asset', required: true },
       { name: 'uses', description: 'Downloads per buyer (default 3)', required: false },
     ],
     render: (a) =>
-      `Sell this file: ${a.file}. If it is a URL, upload it with assets_upload (source_url, private: true, slug under files/); if it is already an asset, make sure it is private. ` +
+      `Sell this file: ${a.file}. If it is a URL, upload it with assets_upload (source_url, private: true, slug under files/); if it is on my computer, ` +
+      'make an upload URL with assets_create_upload_url (private: true, slug under files/) and give me its curl command to run; if it is already an asset, make sure it is private. ' +
       `Then create a link with file-downloads_generate_token (max_uses ${a.uses || '3'}, expires_in_hours 72, require_confirmation true) and give me the download_url. ` +
       'Explain that I can see downloads with file-downloads_list_downloads and stop a link with file-downloads_revoke_token.',
   },
