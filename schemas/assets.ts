@@ -30,7 +30,16 @@ export const assetsListOutput = z.object({ assets: z.array(assetInfo), total: z.
 export const assetsGetInput = z.strictObject({ project_id: projectId, slug: assetSlug });
 export const assetsGetOutput = assetInfo.extend({ content: z.string().describe('File bytes, base64') });
 
-export const assetsUploadInput = assetUploadItem.extend({ project_id: projectId });
+export const assetsUploadInput = assetUploadItem.extend({
+  project_id: projectId,
+  file_path: z
+    .string()
+    .max(4096)
+    .optional()
+    .describe(
+      'Only with a local sitepub started by your client over stdio (sitepub mcp): the absolute path of a file on this machine, inside your MCP roots or a folder given by sitepub mcp --allow-dir. The file is streamed in, any size up to the limit, no base64. Elsewhere it is refused with FORBIDDEN.',
+    ),
+});
 export const assetsUploadOutput = assetInfo;
 
 export const assetsDeleteInput = z.strictObject({

@@ -75,7 +75,9 @@ const ERRORS = {
     PAYLOAD_TOO_LARGE: "over the type's size limit (`max_bytes`), or over the project's storage quota (`quota_bytes`, `used_bytes`, `needed_bytes`)",
     SOURCE_URL_BLOCKED: '`source_url` is not public http(s): loopback, private, link-local or metadata address (also after DNS and redirects), credentials in the URL, a local host name',
     SOURCE_URL_FAILED: 'the download failed: DNS, connection, non-2xx status, more than 3 redirects, timeout',
-    VALIDATION_ERROR: 'not exactly one of `content`, `content_text`, `source_url`; bad base64; empty file; `content_text` for a binary type; invalid slug or URL',
+    VALIDATION_ERROR: 'not exactly one of `content`, `content_text`, `source_url`, `file_path`; bad base64; empty file; `content_text` for a binary type; invalid slug or URL; `file_path` not absolute, or a folder',
+    FORBIDDEN: '`file_path` over HTTP or REST (it is for a local sitepub over stdio), or outside the client\'s MCP roots and the `--allow-dir` folders after symlinks are resolved (`allowed_folders`)',
+    NOT_FOUND: 'no file at `file_path` (inside the allowed folders)',
   },
   assets_delete: { NOT_FOUND: 'no asset has this slug' },
   assets_bulk_upload: {

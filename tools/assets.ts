@@ -1,4 +1,5 @@
 import * as s from '../schemas/assets.js';
+import { uploadLocalFile } from '../src/core/asset-local-upload.js';
 import { ADDITIVE, DESTRUCTIVE, READ, defineTool, type LinkedResource } from './define.js';
 
 const assetLinks = (assets: Array<{ slug: string; content_type: string }>): LinkedResource[] =>
@@ -51,15 +52,17 @@ export const assetTools = [
       'Stores a file on the site at its slug, live at once (e.g. "css/site.css" at /css/site.css). Give exactly one of: content_text for text files ' +
       '(CSS, JS, SVG, JSON: no encoding needed), content as base64 for small binaries, or source_url to have the server download it from the web. ' +
       'For a file over a few MB, or one you do not hold yourself (a video, an audio album, a big PDF or ZIP on the user\'s computer), use assets_create_upload_url instead: no base64 through you. ' +
+      'When sitepub runs locally over stdio and the file is on this machine, file_path (an absolute path inside your MCP roots or a --allow-dir folder) streams it in directly. ' +
       `${TYPES} private: true keeps a file off the public site, for selling it through download links. ` +
       'Errors: ALREADY_EXISTS (pass overwrite: true to replace), UNSUPPORTED_MEDIA_TYPE (extension not allowed or bytes do not match it), PAYLOAD_TOO_LARGE, ' +
-      'SOURCE_URL_BLOCKED (private or local addresses are never fetched), SOURCE_URL_FAILED (download failed: check the URL or send content).',
+      'SOURCE_URL_BLOCKED (private or local addresses are never fetched), SOURCE_URL_FAILED (download failed: check the URL or send content), ' +
+      'FORBIDDEN (file_path outside the allowed folders, or used over HTTP), NOT_FOUND (no file at file_path).',
     toolset: 'assets',
     input: s.assetsUploadInput,
     output: s.assetsUploadOutput,
     annotations: { ...ADDITIVE, openWorldHint: true },
     rest: { method: 'POST', path: '/papi/project/:project_id/assets', status: 201 },
-    handler: ({ core, project }, a) => core.assets.upload(project, a),
+    handler: ({ core, project, localFiles }, a) => (a.file_path !== undefined ? uploadLocalFile(core.assets, project, { ...a, file_path: a.file_path }, localFiles) : core.assets.upload(project, a)),
     links: (d) => assetLinks([d]),
   }),
   defineTool({

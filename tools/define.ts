@@ -3,6 +3,7 @@ import type { Core } from '../src/core/core.js';
 import { SitepubError } from '../src/core/errors.js';
 import type { Project } from '../src/core/projects.js';
 import { codeUnit, loneSurrogateAt } from '../src/core/slug.js';
+import type { LocalFileAccess } from '../src/core/local-files.js';
 
 export type Toolset = 'project' | 'pages' | 'assets' | 'downloads';
 
@@ -36,6 +37,8 @@ export interface ToolContext {
   client: string;
   /** The caller's credential (API token or OAuth grant), for per-credential limits (invoke.ts credentialOf). */
   credential: string;
+  /** Folders whose files a local caller may upload by path (stdio only; absent elsewhere). */
+  localFiles?: LocalFileAccess | undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Core } from '../src/core/core.js';
+import type { LocalFileAccess } from '../src/core/local-files.js';
 import type { Actor, Project } from '../src/core/projects.js';
 import { parseToolInput, type ToolDef } from './define.js';
 
@@ -10,6 +11,8 @@ export interface Caller {
   defaultProjectId?: string | undefined;
   /** The client address over HTTP, 'local' over stdio: for the record (never for limits: many callers share an address). */
   client: string;
+  /** Folders whose files this caller may upload by path: set by the stdio edge only (CONTRACT section 10). */
+  localFiles?: LocalFileAccess | undefined;
 }
 
 /**
@@ -33,7 +36,7 @@ export async function invokeTool(def: ToolDef, args: unknown, caller: Caller, er
 export async function runTool(def: ToolDef, args: unknown, caller: Caller, errorPrefix = ''): Promise<{ project: Project; answer: unknown }> {
   const input = parseToolInput(def, args, errorPrefix) as { project_id?: string };
   const project = await caller.core.projects.authorize(caller.actor, input.project_id, caller.defaultProjectId, !def.annotations.readOnlyHint);
-  return { project, answer: await def.handler({ core: caller.core, project, client: caller.client, credential: credentialOf(caller) }, input) };
+  return { project, answer: await def.handler({ core: caller.core, project, client: caller.client, credential: credentialOf(caller), localFiles: caller.localFiles }, input) };
 }
 
 /** invokeTool's last step: the answer as the output schema defines it. */

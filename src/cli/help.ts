@@ -31,10 +31,12 @@ Serves MCP (Streamable HTTP) at /mcp, REST at /papi and /iapi, download links at
 and every project's site at http://{subdomain}.{SITEPUB_SITE_DOMAIN}:{port}/.
 On an empty data folder it creates a first project and prints its token once.
 --workers N runs N processes on the port (one per core is a good start).`,
-  mcp: `Usage: sitepub mcp [--data ./data] [--project ID] [--toolsets pages,assets,downloads] [--read-only]
+  mcp: `Usage: sitepub mcp [--data ./data] [--project ID] [--toolsets pages,assets,downloads] [--read-only] [--allow-dir DIR ...]
 
 Runs the MCP server over stdio. Logs go to stderr. Acts as the local operator: every project
-in the data folder is reachable; --project (or SITEPUB_PROJECT) sets the default one.`,
+in the data folder is reachable; --project (or SITEPUB_PROJECT) sets the default one.
+--allow-dir DIR (repeatable) lets assets_upload read files by path (file_path) inside DIR, besides
+the client's MCP roots; nothing outside them is read, symlinks resolved first.`,
   'project create': `Usage: sitepub project create --name NAME [--subdomain SUB] [--json] [--data ./data]
 
 Creates a project and a project API token (shown once). --json prints

@@ -6,6 +6,7 @@ type OptionTable = NonNullable<ParseArgsConfig['options']>;
 const help = { type: 'boolean', short: 'h' } as const;
 const text = { type: 'string' } as const;
 const flag = { type: 'boolean' } as const;
+const texts = { type: 'string', multiple: true } as const;
 
 /**
  * Each command's own options (the names are part of the documented interface, docs/commands.md).
@@ -14,7 +15,7 @@ const flag = { type: 'boolean' } as const;
  */
 export const COMMAND_OPTIONS = {
   serve: { help, data: text, port: text, host: text, workers: text, toolsets: text, 'read-only': flag },
-  mcp: { help, data: text, project: text, toolsets: text, 'read-only': flag },
+  mcp: { help, data: text, project: text, toolsets: text, 'read-only': flag, 'allow-dir': texts },
   'project create': { help, data: text, name: text, subdomain: text, json: flag },
   'project list': { help, data: text, json: flag },
   'project quota': { help, data: text, project: text, mb: text, default: flag, json: flag },
@@ -36,7 +37,7 @@ const OPERANDS: Partial<Record<Command, number>> = { 'token revoke': 1 };
 /** Every option some command takes: what `sitepub --help` (no command) accepts. */
 const ANY_OPTION: OptionTable = Object.assign({}, ...Object.values(COMMAND_OPTIONS));
 
-type Values<O> = { -readonly [K in keyof O]?: O[K] extends { type: 'boolean' } ? boolean : string };
+type Values<O> = { -readonly [K in keyof O]?: O[K] extends { type: 'boolean' } ? boolean : O[K] extends { multiple: true } ? string[] : string };
 
 export interface Parsed<C extends Command> {
   values: Values<(typeof COMMAND_OPTIONS)[C]>;

@@ -1,3 +1,5 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { ensureFirstProject, openCore } from '../bootstrap.js';
 import { loadSettings } from '../config.js';
@@ -8,6 +10,7 @@ import { KEEP_RUNNING, type Parsed } from './options.js';
 import { readServerPublicUrl } from './server-record.js';
 import { warnTestOnlySettings } from './startup-warnings.js';
 import { toolFilterOf } from './tool-filter.js';
+import { UsageError } from './usage-error.js';
 
 /**
  * `sitepub mcp`: the MCP server over stdio, as the local operator (every project in the data
@@ -26,7 +29,8 @@ export async function runStdio({ values: v }: Parsed<'mcp'>): Promise<number> {
   const first = await ensureFirstProject(core).catch(() => undefined);
   if (first) process.stderr.write(`sitepub: created project ${first.project.id}; site at ${first.project.url}/ (served by \`sitepub serve\`)\n`);
   const filter = toolFilterOf(v);
-  const handle = serveStdio(() => createMcpServer(core, { actor: LOCAL_ACTOR, defaultProjectId: settings.defaultProject, filter, logger }), {
+  const allowDirs = allowedFolders(v['allow-dir'] ?? []);
+  const handle = serveStdio(() => createMcpServer(core, { actor: LOCAL_ACTOR, defaultProjectId: settings.defaultProject, filter, logger, localFiles: { allowDirs } }), {
     onerror: (e) => logger.debug({ err: e }, 'mcp stdio error'),
   });
   process.stderr.write('sitepub MCP server running on stdio\n');
@@ -42,4 +46,13 @@ export async function runStdio({ values: v }: Parsed<'mcp'>): Promise<number> {
   process.stdin.once('close', () => void stop());
   process.once('SIGTERM', () => void stop());
   return KEEP_RUNNING;
+}
+
+/** --allow-dir folders as absolute paths; one that does not exist is a usage error (a typo would silently allow nothing). */
+function allowedFolders(dirs: readonly string[]): string[] {
+  return dirs.map((d) => {
+    const abs = path.resolve(d);
+    if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new UsageError(`--allow-dir ${d}: no such folder.`);
+    return abs;
+  });
 }

@@ -1,5 +1,5 @@
 import { ProtocolError, ProtocolErrorCode, Server, type CallToolResult, type ServerOptions } from '@modelcontextprotocol/server';
-import { checkOutput, runTool } from '../../tools/invoke.js';
+import { checkOutput, runTool, type Caller } from '../../tools/invoke.js';
 import { ALL_TOOLS, selectTools, type ToolFilter } from '../../tools/index.js';
 import { answerTag } from '../core/answer-tag.js';
 import type { Core } from '../core/core.js';
@@ -16,6 +16,7 @@ import { handle } from './params.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import { ResultCache } from './result-cache.js';
+import { localFileAccess } from './local-roots.js';
 
 export { SERVER_INFO } from '../server-info.js';
 export { zodMessage } from '../../tools/define.js';
@@ -31,6 +32,11 @@ export interface McpSession {
   logger?: Logger;
   /** Client address (HTTP) for per-client limits; 'local' for stdio. */
   client?: string;
+  /**
+   * stdio only: the caller is the local operator, and assets_upload may read files by path inside
+   * these folders (`sitepub mcp --allow-dir`) and the client's MCP roots. Absent over HTTP.
+   */
+  localFiles?: { allowDirs: readonly string[] };
 }
 
 /** Every failure becomes an isError result whose text is the error JSON of docs/errors.md. */
@@ -106,7 +112,8 @@ export function createMcpServer(core: Core, session: McpSession): Server {
   // What the list holds depends on whether the client renders MCP Apps (catalogFor says what each gets).
   handle(server, 'tools/list', (_params, ctx) => catalog.listingFor(uiSupport(server, ctx)));
 
-  const caller = { core, actor: session.actor, defaultProjectId: session.defaultProjectId, client: session.client ?? 'local' };
+  const caller: Caller = { core, actor: session.actor, defaultProjectId: session.defaultProjectId, client: session.client ?? 'local' };
+  if (session.localFiles) caller.localFiles = localFileAccess(server, session.localFiles.allowDirs, log);
   // The SDK validates the tools/call envelope (-32602 for a malformed one) and the result's shape.
   server.setRequestHandler('tools/call', async (req): Promise<CallToolResult> => {
     const name = req.params.name;
