@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,8 @@ writeFileSync(path.join(outside, 'secret.pdf'), PDF_MIN);
 writeFileSync(path.join(prefixTwin, 'twin.pdf'), PDF_MIN);
 symlinkSync(path.join(outside, 'secret.pdf'), path.join(allowed, 'escape.pdf')); // inside, pointing out
 symlinkSync(path.join(allowed, 'book.pdf'), path.join(outside, 'way-in.pdf')); // outside, pointing in
+symlinkSync(outside, path.join(allowed, 'linked-folder')); // a folder inside that is a link to outside
+execFileSync('mkfifo', [path.join(allowed, 'pipe.mp4')]);
 const access: LocalFileAccess = { folders: async () => [allowed] };
 
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -59,6 +62,24 @@ describe('openLocalFile: only regular files inside the allowed folders, symlinks
     const none = await rejection(openLocalFile({ folders: async () => [] }, path.join(allowed, 'book.pdf')));
     expect(none.type).toBe('FORBIDDEN');
     expect(none.message).toContain('No folder is open');
+  });
+
+  it('tells nothing about files outside through a symlinked folder inside (FORBIDDEN whether or not they exist)', async () => {
+    for (const name of ['secret.pdf', 'no-such.pdf']) {
+      const e = await rejection(openLocalFile(access, path.join(allowed, 'linked-folder', name)));
+      expect(e.type, name).toBe('FORBIDDEN');
+    }
+  });
+
+  it('refuses a FIFO at once (VALIDATION_ERROR) instead of waiting for a writer', async () => {
+    const outcome = await Promise.race([
+      openLocalFile(access, path.join(allowed, 'pipe.mp4')).then(
+        () => 'opened',
+        (e: { type?: string }) => e.type ?? 'error',
+      ),
+      new Promise((r) => setTimeout(() => r('hung'), 3000)),
+    ]);
+    expect(outcome).toBe('VALIDATION_ERROR');
   });
 
   it('says NOT_FOUND inside the folders, and VALIDATION_ERROR for a relative path or a folder', async () => {

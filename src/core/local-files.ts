@@ -1,5 +1,5 @@
 import { constants, type Stats } from 'node:fs';
-import { open, realpath, type FileHandle } from 'node:fs/promises';
+import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SitepubError, invalid, notFound } from './errors.js';
@@ -35,6 +35,8 @@ async function realFolders(access: LocalFileAccess): Promise<{ given: string[]; 
   return { given, real };
 }
 
+const notAFile = (filePath: string): SitepubError => invalid(`${filePath} is not a regular file (a folder, device or pipe); give the path of one file.`, { field: 'file_path' });
+
 function forbidden(filePath: string, given: readonly string[]): SitepubError {
   const where = given.length
     ? `It must be inside one of: ${given.join(', ')} (the client's MCP roots and the folders given by sitepub mcp --allow-dir), after symlinks are resolved.`
@@ -59,30 +61,37 @@ export async function openLocalFile(access: LocalFileAccess | undefined, filePat
   try {
     resolved = await realpath(lexical);
   } catch {
-    // Said only for a path that would be allowed: elsewhere, existence is nobody's business.
-    if (folders.some((d) => within(d, lexical)) || given.some((d) => within(d, lexical))) throw notFound(`File ${filePath}`);
+    // NOT_FOUND only when the folder it would be in is itself, resolved, inside an allowed one: a
+    // symlinked folder pointing elsewhere must not tell which files exist there.
+    const parent = await realpath(path.dirname(lexical)).catch(() => undefined);
+    if (parent !== undefined && folders.some((d) => within(d, parent))) throw notFound(`File ${filePath}`);
     throw forbidden(filePath, given);
   }
   if (!folders.some((d) => within(d, resolved))) throw forbidden(filePath, given);
+  const before = await stat(resolved).catch(() => undefined);
+  if (!before) throw notFound(`File ${filePath}`);
+  // Checked before opening: opening a FIFO would wait for a writer (and hold one of libuv's threads).
+  if (!before.isFile()) throw notAFile(filePath);
   let handle: FileHandle;
   try {
-    handle = await open(resolved, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    handle = await open(resolved, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw notFound(`File ${filePath}`);
-    if (code === 'EISDIR') throw invalid(`${filePath} is a folder; give the path of one file.`, { field: 'file_path' });
     throw new SitepubError('FORBIDDEN', `sitepub could not open ${filePath} (${code ?? 'error'}): check that the file is readable by the user sitepub runs as.`, { field: 'file_path' });
   }
   let st: Stats;
   try {
     st = await handle.stat();
+    // What was opened is what was checked: a folder on the way swapped for a symlink between the
+    // check and the open is caught here (the descriptor's own path on Linux; the file's identity elsewhere).
+    const opened = await realpath(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
+    const same = opened !== undefined ? folders.some((d) => within(d, opened)) : st.dev === before.dev && st.ino === before.ino;
+    if (!same) throw forbidden(filePath, given);
+    if (!st.isFile()) throw notAFile(filePath);
   } catch (e) {
     await handle.close();
     throw e;
-  }
-  if (!st.isFile()) {
-    await handle.close();
-    throw invalid(`${filePath} is not a regular file (a folder, device or pipe); give the path of one file.`, { field: 'file_path' });
   }
   return { handle, realPath: resolved, size: st.size };
 }
