@@ -223,7 +223,7 @@ export class AssetService {
       const staged = await safeFetchStream(
         input.source_url!,
         { maxBytes, timeoutMs: this.limits.fetchTimeoutMs, maxRedirects: this.limits.fetchMaxRedirects, ...this.fetchPolicy },
-        async (res) => this.blobs.stage(res.body, await this.streamCheck(project, input, kind, maxBytes)),
+        async (res) => this.blobs.stage(res.body, await this.streamCheck(project, slug, input, kind, maxBytes)),
       );
       return { slug, size: staged.size, contentType: staged.contentType, sha256: staged.sha256, input, body: { staged } };
     }
@@ -234,23 +234,27 @@ export class AssetService {
   /**
    * The checks a streamed upload passes piece by piece: type and size (AssetStreamCheck), and the
    * project's storage quota, so an upload that cannot fit stops when it passes the room left rather
-   * than after the whole file is in. (A replacement frees what it replaces: judged at the end only.
-   * The transaction that stores the asset decides in every case.)
+   * than after the whole file is in. A replacement may use the room left plus what it replaces (an
+   * overwrite of a slug that has no asset, nothing more), so no upload stages more than could be
+   * stored. The transaction that stores the asset decides in every case.
    */
-  private async streamCheck(project: Project, input: AssetStreamInput, kind: AssetKind, maxBytes: number): Promise<StreamCheck> {
+  private async streamCheck(project: Project, slug: string, input: AssetStreamInput, kind: AssetKind, maxBytes: number): Promise<StreamCheck> {
     const inner = new AssetStreamCheck(kind, maxBytes);
+    const replaced = input.overwrite
+      ? ((await this.db.selectFrom('assets').select('size_bytes').where('project_id', '=', project.id).where('slug', '=', slug).executeTakeFirst())?.size_bytes ?? 0)
+      : 0;
     const roomOf = async (): Promise<number> => {
       const u = await this.quota.usage(project.id);
-      return u.quota > 0 ? u.quota - u.used : Infinity;
+      return u.quota > 0 ? u.quota - u.used + replaced : Infinity;
     };
-    let room = input.overwrite ? Infinity : await roomOf();
+    let room = await roomOf();
     let size = 0;
     return {
       push: async (bytes) => {
         await inner.push(bytes);
         size += bytes.length;
         if (size <= room) return;
-        await this.quota.assertRoom(project.id, size);
+        await this.quota.assertRoom(project.id, size - replaced);
         room = await roomOf();
       },
       end: () => inner.end(),
@@ -381,7 +385,7 @@ export class AssetService {
       if (!input.overwrite) await this.quota.assertRoom(project.id, declared);
     }
     await this.sweepStaleHolds();
-    const staged = await this.blobs.stage(source, await this.streamCheck(project, input, kind, maxBytes));
+    const staged = await this.blobs.stage(source, await this.streamCheck(project, slug, input, kind, maxBytes));
     const p: Prepared = { slug, size: staged.size, contentType: staged.contentType, sha256: staged.sha256, input, body: { staged } };
     return this.write(project, p, opts.also);
   }

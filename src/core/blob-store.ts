@@ -133,12 +133,17 @@ export class BlobStore {
     if (used !== s.storageKey) await tx.deleteFrom('blob_chunks').where('storage_key', '=', s.storageKey).execute();
   }
 
-  /** Deletes staged chunks that will not be committed (a refused or failed upload). */
+  /**
+   * Deletes staged chunks that will not be committed (a refused or failed upload). Without its
+   * staging row the key was either committed (a blob points at it: its chunks stay) or swept while
+   * the upload still streamed (chunks written after the sweep belong to nobody: they go too). The
+   * key is this upload's alone, so no other writer adds to it meanwhile.
+   */
   async discard(storageKey: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       const gone = await tx.deleteFrom('blob_staging').where('storage_key', '=', storageKey).executeTakeFirst();
-      // Already committed (or swept): its chunks are a blob's now, or gone.
-      if (Number(gone.numDeletedRows) === 1) await tx.deleteFrom('blob_chunks').where('storage_key', '=', storageKey).execute();
+      const owned = Number(gone.numDeletedRows) === 1 || !(await tx.selectFrom('blobs').select('sha256').where('storage_key', '=', storageKey).executeTakeFirst());
+      if (owned) await tx.deleteFrom('blob_chunks').where('storage_key', '=', storageKey).execute();
     });
   }
 
