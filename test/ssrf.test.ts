@@ -95,6 +95,23 @@ describe('safeFetch against a loopback server', () => {
       r.end(gzipSync('compressed body'));
     },
     '/hang': () => undefined,
+    // 8 pieces of 1 KB, one every 100 ms: a slow transfer that never pauses for long.
+    '/drip': (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      let n = 0;
+      const t = setInterval(() => {
+        res.write(Buffer.alloc(1024, 0x61));
+        if (++n === 8) {
+          clearInterval(t);
+          res.end();
+        }
+      }, 100);
+    },
+    // Headers, one piece, then nothing: a transfer that stalls.
+    '/stall': (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.write(Buffer.alloc(1024, 0x61));
+    },
     '/404': (_q, r) => {
       r.writeHead(404);
       r.end('nope');
@@ -195,6 +212,13 @@ describe('safeFetch against a loopback server', () => {
     const t = await rejection(safeFetch(`${base()}/hang`, opts({ timeoutMs: 300 })));
     expect(t.type).toBe('SOURCE_URL_FAILED');
     expect(t.message).toContain('timed out');
+    // A slow transfer outlives timeoutMs as long as data keeps coming (a large file for sale at 1 MiB/s)...
+    const slow = await safeFetch(`${base()}/drip`, opts({ timeoutMs: 300, maxBytes: 64 * 1024 }));
+    expect(slow.bytes.length).toBe(8 * 1024);
+    // ...but a pause longer than timeoutMs still ends it.
+    const stalled = await rejection(safeFetch(`${base()}/stall`, opts({ timeoutMs: 300, maxBytes: 64 * 1024 })));
+    expect(stalled.type).toBe('SOURCE_URL_FAILED');
+    expect(stalled.message).toContain('timed out');
     expect((await rejection(safeFetch(`${base()}/404`, opts()))).message).toContain('404');
     const gz = await safeFetch(`${base()}/gzip`, opts());
     expect(gz.bytes.equals(gzipSync('compressed body'))).toBe(true);

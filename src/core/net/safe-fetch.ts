@@ -141,6 +141,20 @@ export async function safeFetch(rawUrl: string, opts: SafeFetchOptions): Promise
   });
 }
 
+/** The slowest transfer a download is given time for, beyond its waits (see safeFetchStream). */
+const SLOWEST_BYTES_PER_SECOND = 1024 * 1024;
+
+/** Whether undici gave up waiting (connect, headers or a pause in the body), anywhere in the cause chain. */
+function isUndiciTimeout(e: unknown): boolean {
+  let cur: unknown = e;
+  for (let i = 0; i < 5 && cur && typeof cur === 'object'; i++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('UND_ERR_') && code.endsWith('_TIMEOUT')) return true;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /**
  * Fetches a user-supplied URL without letting it reach the server's own network: every hop's
  * host is checked, the connected address is checked, redirects are followed by hand and
@@ -168,7 +182,15 @@ export async function safeFetchStream<T>(rawUrl: string, opts: SafeFetchOptions,
     bodyTimeout: opts.timeoutMs,
     maxRedirections: 0,
   } as UndiciAgent.Options);
-  const signal = AbortSignal.timeout(opts.timeoutMs);
+  // timeoutMs bounds each wait (connect, headers, a pause in the body); the whole download may take
+  // that plus a second per MiB it may carry, so a 500 MB file for sale can come in at 1 MiB/s while a
+  // server that stalls is still dropped after timeoutMs.
+  const deadlineMs = opts.timeoutMs + Math.ceil(opts.maxBytes / SLOWEST_BYTES_PER_SECOND) * 1000;
+  const signal = AbortSignal.timeout(deadlineMs);
+  const timedOut = (e: unknown): string | undefined => {
+    if (signal.aborted) return `timed out after ${deadlineMs} ms`;
+    return isUndiciTimeout(e) ? `timed out (nothing for ${opts.timeoutMs} ms)` : undefined;
+  };
   try {
     for (let hop = 0; ; hop++) {
       checkUrl(url, allow, opts.label);
@@ -184,7 +206,8 @@ export async function safeFetchStream<T>(rawUrl: string, opts: SafeFetchOptions,
       } catch (e) {
         const code = causeCode(e);
         if (code === 'ESITEPUB_BLOCKED') throw blocked(url.href, notPublicHost(url.hostname), opts.label);
-        if (signal.aborted) throw failed(url.href, `timed out after ${opts.timeoutMs} ms`);
+        const late = timedOut(e);
+        if (late) throw failed(url.href, late);
         if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw failed(url.href, 'the host name does not resolve');
         throw failed(url.href, `connection failed (${code ?? messageOf(e) ?? 'network error'})`);
       }
@@ -222,8 +245,8 @@ export async function safeFetchStream<T>(rawUrl: string, opts: SafeFetchOptions,
           }
         } catch (e) {
           if (e instanceof SitepubError) throw e;
-          if (signal.aborted) throw failed(href, `timed out after ${opts.timeoutMs} ms`);
-          throw failed(href, 'the connection broke while downloading');
+          const late = timedOut(e);
+          throw failed(href, late ?? 'the connection broke while downloading');
         } finally {
           // Stopped early (too large, or the consumer refused the bytes): the rest is never read.
           if (!body.readableEnded) discard(body);
