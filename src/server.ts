@@ -4,6 +4,7 @@ import { allowedHostsOf, allowedOriginsOf, type Settings } from './config.js';
 import type { Core } from './core/core.js';
 import { createApp } from './http/app.js';
 import { DEFAULT_MAX_BODY } from './http/context.js';
+import { UPLOAD_REQUEST_TIMEOUT_MS } from './http/uploads.js';
 import type { ToolFilter } from '../tools/index.js';
 import type { Logger } from './log.js';
 import { createMcpHttpHandler } from './mcp/http.js';
@@ -40,7 +41,7 @@ export async function startHttp(core: Core, settings: Settings, logger: Logger, 
       ...(crossInstance !== undefined ? { crossInstance } : {}),
     },
   });
-  const server: Server = createServer({ keepAliveTimeout: 65_000 }, listener);
+  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: UPLOAD_REQUEST_TIMEOUT_MS }, listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, settings.host, () => resolve());

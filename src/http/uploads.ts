@@ -4,6 +4,13 @@ import { clientIp } from './client-ip.js';
 import type { AppDeps } from './context.js';
 import { errorJson } from './respond.js';
 
+/**
+ * How long one request may take to arrive, body included (Node's `requestTimeout`, 5 minutes by
+ * default): an upload URL's body is a whole file, 500 MB takes about 35 minutes at 2 Mbit/s. Headers
+ * still have Node's 60 s, and every other body is capped at 8 MB.
+ */
+export const UPLOAD_REQUEST_TIMEOUT_MS = 60 * 60_000;
+
 /** The PUT path of upload URLs (src/core/upload-urls.ts uploadPath). */
 export const UPLOAD_ROUTE = '/upload/:token';
 
