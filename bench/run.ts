@@ -1,4 +1,5 @@
 import { availableParallelism, cpus, totalmem } from 'node:os';
+import { benchLargeFile } from './large-file.js';
 import { benchMcp } from './mcp.js';
 import { benchScale } from './scale.js';
 import { benchServing } from './serving.js';
@@ -13,7 +14,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const only = process.argv[2];
 
-if (!has('wrk')) {
+if (!has('wrk') && only !== 'large') {
   console.error('npm run bench needs wrk (apt-get install wrk) and, for the nginx anchor, nginx (apt-get install nginx).');
   process.exit(1);
 }
@@ -27,6 +28,7 @@ const section = async (name: string, f: () => Promise<Row[]>): Promise<void> => 
 await section('serving', async () => (await benchServing({ rounds, seconds })).rows);
 await section('mcp', () => benchMcp({ calls: 3000, startups: 7 }));
 await section('versions', () => benchVersions());
+await section('large', async () => (await benchLargeFile({ sizeMb: Number(process.env.BENCH_LARGE_MB ?? 200) })).rows);
 await section('scale', () => benchScale({ tokens: Number(process.env.BENCH_TOKENS ?? 1_000_000), events: Number(process.env.BENCH_EVENTS ?? 5_000_000), pages: Number(process.env.BENCH_PAGES ?? 100_000) }));
 console.log(printTable(rows));
 process.exit(rows.every((r) => r.met !== false) ? 0 : 0);
