@@ -1,9 +1,9 @@
 import type { Tool } from '@modelcontextprotocol/server';
 import { appTools, type AppToolDef } from '../../tools/apps.js';
 import type { ToolDef } from '../../tools/index.js';
-import { jsonSchemaOf } from '../../tools/json-schema.js';
 import { APP_TOOL_LISTING, toolUiMeta } from './apps/catalog.js';
 import type { UiSupport } from './apps/ui.js';
+import { toolEntry } from './tool-entry.js';
 
 export interface Catalog {
   readonly tools: readonly ToolDef[];
@@ -32,16 +32,7 @@ export function catalogFor(tools: readonly ToolDef[]): Catalog {
   const key = tools.map((t) => t.name).join(',');
   const hit = cache.get(key);
   if (hit) return hit;
-  const plain = tools.map(
-    (t): Tool => ({
-      name: t.name,
-      title: t.title,
-      description: t.description,
-      inputSchema: jsonSchemaOf(t.input, 'input') as Tool['inputSchema'],
-      outputSchema: jsonSchemaOf(t.output, 'output') as Tool['outputSchema'],
-      annotations: { title: t.title, ...t.annotations },
-    }),
-  );
+  const plain = tools.map(toolEntry);
   const linked = plain.map((t): Tool => {
     const meta = toolUiMeta(t.name);
     return meta === undefined ? t : { ...t, _meta: meta };

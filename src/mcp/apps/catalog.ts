@@ -6,9 +6,9 @@ import type { Logger } from '../../log.js';
 import { appTools, type AppToolDef } from '../../../tools/apps.js';
 import { parseToolInput } from '../../../tools/define.js';
 import { credentialOf, type Caller } from '../../../tools/invoke.js';
-import { jsonSchemaOf } from '../../../tools/json-schema.js';
 import { PAGES_CREATE, PAGES_GET, PAGES_LIST, PAGES_PATCH, PAGES_ROLLBACK, PAGES_UPDATE } from '../../../tools/pages.js';
 import { PROJECT_STATUS } from '../../../tools/project.js';
+import { toolEntry } from '../tool-entry.js';
 import { PAGE_PREVIEW_HTML } from './page-preview.js';
 import { SITE_OVERVIEW_HTML } from './site-overview.js';
 import { PAGE_PREVIEW_URI, RESOURCE_MIME_TYPE, SITE_OVERVIEW_URI, appCsp } from './ui.js';
@@ -72,15 +72,7 @@ export async function readAppResource(uri: string, caller: Caller): Promise<Read
 
 /** The app-only tools as tools/list entries, `_meta.ui.visibility: ["app"]`. Built once. */
 export const APP_TOOL_LISTING: readonly Tool[] = appTools.map(
-  (t): Tool => ({
-    name: t.name,
-    title: t.title,
-    description: t.description,
-    inputSchema: jsonSchemaOf(t.input, 'input') as Tool['inputSchema'],
-    outputSchema: jsonSchemaOf(t.output, 'output') as Tool['outputSchema'],
-    annotations: { title: t.title, ...t.annotations },
-    _meta: { ui: { visibility: [...t.visibility] } },
-  }),
+  (t): Tool => ({ ...toolEntry(t), _meta: { ui: { visibility: [...t.visibility] } } }),
 );
 
 /**
