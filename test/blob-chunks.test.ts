@@ -8,11 +8,8 @@ import { WHOLE_CHECK_BYTES } from '../src/core/asset-stream-check.js';
 import { WHOLE_FILE_BYTES } from '../src/core/assets.js';
 import { migrate } from '../src/db/connect.js';
 import { MIGRATIONS } from '../src/db/migrations/index.js';
-import { createApp } from '../src/http/app.js';
-import { DEFAULT_MAX_BODY } from '../src/http/context.js';
-import { silentLogger } from '../src/log.js';
 import { DIALECTS, openTestDb, pgLabel } from './dialects.js';
-import { PDF_MIN, PNG_1PX, b64, makeEnv, rejection, type TestEnv } from './helpers.js';
+import { PDF_MIN, PNG_1PX, b64, listenOnLoopback, makeEnv, rejection, type LoopbackServer, type TestEnv } from './helpers.js';
 
 const KB = 1024;
 const MB = 1024 * 1024;
@@ -165,23 +162,16 @@ for (const dialect of DIALECTS) {
 
   describe(`large files stream on ${label(dialect)}`, () => {
     let env: TestEnv;
-    let server: Server;
+    let server: LoopbackServer;
     let base: string;
     const CHUNK = 256 * KB + 3;
     beforeEach(async () => {
       env = await makeEnv({ dialect, limits: { chunkBytes: CHUNK } });
-      const { listener } = createApp({
-        core: env.core,
-        logger: silentLogger,
-        options: { allowedHosts: new Set(['127.0.0.1']), allowedOrigins: new Set(), trustProxy: false, maxBodyBytes: DEFAULT_MAX_BODY },
-      });
-      server = createServer(listener);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      server = await listenOnLoopback(env.core);
+      base = server.base;
     });
     afterEach(async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
       await env.close();
     });
 

@@ -1,13 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ASSET_KINDS } from '../src/core/asset-types.js';
 import { isActiveContentType } from '../src/core/download-disposition.js';
-import { createApp } from '../src/http/app.js';
-import { DEFAULT_MAX_BODY } from '../src/http/context.js';
-import { silentLogger } from '../src/log.js';
-import { b64, call, connect, makeApp, makeEnv, PDF_MIN, PNG_1PX, type TestEnv } from './helpers.js';
+import { b64, call, connect, listenOnLoopback, makeApp, makeEnv, PDF_MIN, PNG_1PX, type LoopbackServer, type TestEnv } from './helpers.js';
 
 // A download link is served from the platform's own origin. A file that a browser would render
 // with script (HTML, SVG, XML, JavaScript, JSON) must never open there, whatever the token asked:
@@ -35,7 +30,7 @@ type Gen = { token: string; download_url: string; content_disposition: 'attachme
 describe('Content-Disposition of download links', () => {
   let env: TestEnv;
   let client: Client;
-  let server: Server;
+  let server: LoopbackServer | undefined;
   let port = 0;
   let hono: ReturnType<typeof makeApp>;
 
@@ -46,18 +41,11 @@ describe('Content-Disposition of download links', () => {
     client = await connect(env.core);
     hono = makeApp(env);
     // The production listener on a real socket: GET and HEAD of /d/ are answered from the socket, POST by Hono.
-    const { listener } = createApp({
-      core: env.core,
-      logger: silentLogger,
-      options: { allowedHosts: new Set(['127.0.0.1']), allowedOrigins: new Set(), trustProxy: false, maxBodyBytes: DEFAULT_MAX_BODY },
-    });
-    server = createServer(listener);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
+    server = await listenOnLoopback(env.core);
+    port = server.port;
   });
   afterAll(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
     await client?.close();
     await env?.close();
   });

@@ -1,11 +1,8 @@
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../src/http/app.js';
 import { DEFAULT_MAX_BODY } from '../src/http/context.js';
-import { silentLogger } from '../src/log.js';
 import { DIALECTS } from './dialects.js';
-import { b64, makeApp, makeEnv, PDF_MIN, type TestEnv } from './helpers.js';
+import { b64, listenOnLoopback, makeApp, makeEnv, PDF_MIN, type LoopbackServer, type TestEnv } from './helpers.js';
 
 /** A PDF large enough that `bytes=100-` is a real resume. */
 const FILE = Buffer.concat([PDF_MIN, Buffer.alloc(3000, 0x20), Buffer.from('\n%%EOF\n')]);
@@ -262,23 +259,16 @@ describe.each(DIALECTS)('POST /d/{token} and non-consuming events on %s', (diale
 
 describe('POST /d/{token} over a real socket', () => {
   let env: TestEnv;
-  let server: Server;
+  let server: LoopbackServer;
   let port: number;
   beforeEach(async () => {
     env = await makeEnv();
     await setup(env);
-    const { listener } = createApp({
-      core: env.core,
-      logger: silentLogger,
-      options: { allowedHosts: new Set(['127.0.0.1']), allowedOrigins: new Set(), trustProxy: false, maxBodyBytes: DEFAULT_MAX_BODY },
-    });
-    server = createServer(listener);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
+    server = await listenOnLoopback(env.core);
+    port = server.port;
   });
   afterEach(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
     await env.close();
   });
 

@@ -1,3 +1,5 @@
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ManualClock, type Clock } from '../src/core/clock.js';
@@ -108,5 +110,32 @@ export function makeApp(env: TestEnv) {
     const headers = new Headers(init.headers);
     headers.set('host', init.host ?? '127.0.0.1:8787');
     return app.request(`http://${init.host ?? '127.0.0.1:8787'}${path}`, { ...init, headers });
+  };
+}
+
+/** The production listener (createApp) on a real loopback socket, for tests that need real HTTP (streams, Range, sockets). */
+export interface LoopbackServer {
+  port: number;
+  /** `http://127.0.0.1:{port}` */
+  base: string;
+  close(): Promise<void>;
+}
+
+export async function listenOnLoopback(core: Core): Promise<LoopbackServer> {
+  const { listener } = createApp({
+    core,
+    logger: silentLogger,
+    options: { allowedHosts: new Set(['127.0.0.1']), allowedOrigins: new Set(), trustProxy: false, maxBodyBytes: DEFAULT_MAX_BODY },
+  });
+  const server = createHttpServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    base: `http://127.0.0.1:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
   };
 }

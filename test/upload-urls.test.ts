@@ -1,19 +1,16 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UPLOAD_URL_TTL_MS } from '../src/core/upload-urls.js';
-import { createApp } from '../src/http/app.js';
 import { DEFAULT_MAX_BODY } from '../src/http/context.js';
-import { silentLogger } from '../src/log.js';
 import { DIALECTS, pgLabel } from './dialects.js';
-import { PDF_MIN, PNG_1PX, TEST_PUBLIC_URL, b64, call, connect, makeEnv, rejection, type TestEnv } from './helpers.js';
+import { PDF_MIN, PNG_1PX, TEST_PUBLIC_URL, b64, call, connect, listenOnLoopback, makeEnv, rejection, type LoopbackServer, type TestEnv } from './helpers.js';
 
 const KB = 1024;
 const MB = 1024 * 1024;
@@ -44,23 +41,16 @@ for (const dialect of DIALECTS) {
   describe(`upload URLs on ${dialect === 'postgres' ? pgLabel : dialect}`, () => {
     let env: TestEnv;
     let client: Client;
-    let server: Server;
+    let server: LoopbackServer;
     let port: number;
     beforeEach(async () => {
       env = await makeEnv({ dialect, limits: { chunkBytes: 256 * KB + 1, maxPrivateBytes: 12 * MB } });
       client = await connect(env.core);
-      const { listener } = createApp({
-        core: env.core,
-        logger: silentLogger,
-        options: { allowedHosts: new Set(['127.0.0.1']), allowedOrigins: new Set(), trustProxy: false, maxBodyBytes: DEFAULT_MAX_BODY },
-      });
-      server = createServer(listener);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      port = (server.address() as AddressInfo).port;
+      server = await listenOnLoopback(env.core);
+      port = server.port;
     });
     afterEach(async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
       await env.close();
     });
 
