@@ -9,6 +9,7 @@ import { Core } from '../src/core/core.js';
 import { isPostgresUrl, migrate, openDb, type Db } from '../src/db/connect.js';
 import { rebuildTokenCounters } from '../src/db/migrations/0006-token-state-counters.js';
 import { rebuildPageCounts } from '../src/db/migrations/0007-page-counts.js';
+import { rebuildRefusalCounts } from '../src/db/migrations/0020-refusal-counts.js';
 import { median, type Row } from './util.js';
 import { ScopedPostgresDialect } from '../src/db/postgres-dialect.js';
 
@@ -18,9 +19,12 @@ interface Sizes {
   pages: number;
 }
 
-/** The per-day download counters the server keeps as it serves, rebuilt for the generated attempts. */
-const DAILY = `insert into download_daily (project_id, day, asset_slug, downloads)
-  select project_id, substr(at, 1, 10), asset_slug, count(*) from download_events where outcome = 'ok' group by project_id, substr(at, 1, 10), asset_slug`;
+/**
+ * The per-day download counters the server keeps as it serves, rebuilt for the generated attempts
+ * (one-file links: each download is one file sent and one use; get-stats totals sum uses).
+ */
+const DAILY = `insert into download_daily (project_id, day, asset_slug, downloads, uses)
+  select project_id, substr(at, 1, 10), asset_slug, count(*), count(*) from download_events where outcome = 'ok' group by project_id, substr(at, 1, 10), asset_slug`;
 
 /** Fills one project with generated rows, using each engine's own bulk insert (bench-only SQL). */
 async function fill(db: Db, projectId: string, s: Sizes): Promise<void> {
@@ -86,6 +90,7 @@ async function measure(label: string, db: Db, s: Sizes): Promise<Row[]> {
   await fill(db, project.id, s);
   await rebuildTokenCounters(db.kysely as never); // the token-state counters the server keeps as it serves
   await rebuildPageCounts(db.kysely as never); // and the page counts
+  await rebuildRefusalCounts(db.kysely as never); // and the refusal counts (a quarter of the attempts are refusals)
   const fillS = ((performance.now() - t0) / 1000).toFixed(0);
   const list = await time(10, () => core.downloads.list(project, { status: 'active', asset_url: '/files/f7.pdf', limit: 20 }));
   const listVisitor = await time(10, () => core.downloads.list(project, { visitor_id: 'visitor42', limit: 20 }));

@@ -145,6 +145,18 @@ export class DownloadQueries {
     return this.bundleDailyTemplate(v);
   }
 
+  private refusedTemplate?: ReturnType<typeof template<'project' | 'day' | 'outcome'>>;
+  /** One refusal on the day's counter of its outcome (migration 0020). */
+  refusedDaily(v: Record<'project' | 'day' | 'outcome', unknown>): CompiledQuery<unknown> {
+    this.refusedTemplate ??= template(['project', 'day', 'outcome'], (p) =>
+      this.db
+        .insertInto('download_refused_daily')
+        .values({ project_id: p.project, day: p.day, outcome: p.outcome, attempts: 1 })
+        .onConflict((oc) => oc.columns(['project_id', 'day', 'outcome']).doUpdateSet((eb) => ({ attempts: eb('download_refused_daily.attempts', '+', 1) }))),
+    );
+    return this.refusedTemplate(v);
+  }
+
   private stateTemplate?: ReturnType<typeof template<'project' | 'day' | 'hour' | 'tokens' | 'revoked' | 'exhausted'>>;
   /** Adds to the token-state counters of one creation day and expiry hour (see migration 0006). */
   stateCounts(v: Record<'project' | 'day' | 'hour' | 'tokens' | 'revoked' | 'exhausted', unknown>): CompiledQuery<unknown> {

@@ -1,4 +1,5 @@
 import type { CompiledQuery, Kysely } from 'kysely';
+import { NOT_REFUSED } from '../db/migrations/0014-seller-downloads.js';
 import type { Database, DownloadTokenTable } from '../db/schema.js';
 import type { Clock } from './clock.js';
 import { tokenBucket, type DownloadQueries } from './download-queries.js';
@@ -22,9 +23,21 @@ export const REFUSALS_PER_MINUTE = 20;
 /** The token an event is about: null id and slug for an attempt no token matched. */
 type TokenRef = { project_id: string; id: string | null; asset_slug: string | null };
 
-/** The download_events row of one attempt. */
+/** The download_events row of one attempt that is not a refusal (a refusal's row comes with its counter: attemptSteps). */
 export function attemptEvent(queries: DownloadQueries, token: TokenRef, outcome: string, a: AttemptInfo, at: string): CompiledQuery<unknown> {
   return queries.event({ project: token.project_id, token: token.id, asset: token.asset_slug, at, outcome, ip: a.ip ?? null, visitor: a.visitorId ?? null, ua: a.userAgent ? a.userAgent.slice(0, 300) : null });
+}
+
+/** An outcome the 0014 refusals index holds (refusedCondition), so one get-stats counts as refused. */
+export const isRefusal = (outcome: string): boolean => !(NOT_REFUSED as readonly string[]).includes(outcome);
+
+/**
+ * What recording one attempt writes, to run in one transaction: its download_events row and, for a
+ * refusal, the day's counter of its outcome (migration 0020), so get-stats never reads the log.
+ */
+export function attemptSteps(queries: DownloadQueries, token: TokenRef, outcome: string, a: AttemptInfo, at: string): CompiledQuery<unknown>[] {
+  const event = attemptEvent(queries, token, outcome, a, at);
+  return isRefusal(outcome) ? [event, queries.refusedDaily({ project: token.project_id, day: at.slice(0, 10), outcome })] : [event];
 }
 
 /**
@@ -78,7 +91,18 @@ export class AttemptRecorder {
   private readonly refusals = countBoundedLru<string, { start: number; n: number }>(LOOK_KEYS);
 
   async record(token: TokenRef, outcome: string, a: AttemptInfo, at: string = this.clock.now().toISOString()): Promise<void> {
-    await this.db.executeQuery(attemptEvent(this.queries, token, outcome, a, at));
+    await this.run(attemptSteps(this.queries, token, outcome, a, at));
+  }
+
+  /** One statement on its own, more in one transaction. */
+  private async run(steps: readonly CompiledQuery<unknown>[]): Promise<void> {
+    if (steps.length === 1) {
+      await this.db.executeQuery(steps[0]!);
+      return;
+    }
+    await this.db.transaction().execute(async (tx) => {
+      for (const q of steps) await tx.executeQuery(q);
+    });
   }
 
   /**
@@ -96,16 +120,16 @@ export class AttemptRecorder {
       if (seen.n >= REFUSALS_PER_MINUTE) return;
       seen.n++;
     } else this.refusals.set(key, { start: nowMs, n: 1 });
-    const event = attemptEvent(this.queries, row, outcome, a, at);
+    const steps = attemptSteps(this.queries, row, outcome, a, at);
     const subscribed = this.hooks.cached(row.project_id) ?? this.hooks.remember(row.project_id, (await this.db.executeQuery(this.hooks.query(row.project_id))).rows);
     const events = hookEvents(subscribed, row, outcome);
     if (events.length === 0) {
-      await this.db.executeQuery(event);
+      await this.run(steps);
       return;
     }
     await this.db.transaction().execute(async (tx) => {
       const slugs = row.bundle > 0 ? (await tx.executeQuery(bundleSlugsQuery(this.db, row.id))).rows.map((r) => r.asset_slug) : undefined;
-      await tx.executeQuery(event);
+      for (const q of steps) await tx.executeQuery(q);
       for (const q of outboxSteps(this.hooks, events, row, outcome, slugs, at)) await tx.executeQuery(q);
     });
     this.hooks.queued();

@@ -1,5 +1,4 @@
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
-import { refusedCondition } from '../db/migrations/0014-seller-downloads.js';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database, DownloadTokenTable } from '../db/schema.js';
 import type { Clock } from './clock.js';
 import { classifyToken, type DownloadListItem, type TokenStatus } from './download-state.js';
@@ -112,9 +111,9 @@ export class DownloadReports {
     const hourStart = `${hourNow}:00:00.000Z`;
     const hourEnd = new Date(Date.parse(hourStart) + 3_600_000).toISOString();
     const daily = () => this.db.selectFrom('download_daily').where('project_id', '=', project.id).where('day', '>=', sinceDay);
-    // Refusals per reason and per day from the partial index of refused attempts (migration 0014):
-    // only refusals are read, however many downloads the window holds.
-    const refusedRows = () => this.db.selectFrom('download_events').where('project_id', '=', project.id).where('at', '>=', since).where(refusedCondition());
+    // Refusals per reason and per day from their per-day counters (migration 0020), kept with each
+    // refusal: at most one row per day and reason, however many attempts the window holds.
+    const refused = () => this.db.selectFrom('download_refused_daily').where('project_id', '=', project.id).where('day', '>=', sinceDay);
     const [buckets, boundary, top, perDayRows, reasons, refusedDays] = await Promise.all([
       this.db
         .selectFrom('download_token_daily')
@@ -146,15 +145,15 @@ export class DownloadReports {
         .select((eb) => ['day', eb.fn.sum<number>('uses').as('n')])
         .groupBy('day')
         .execute(),
-      refusedRows()
-        .select((eb) => ['outcome', eb.fn.countAll<number>().as('n')])
+      refused()
+        .select((eb) => ['outcome', eb.fn.sum<number>('attempts').as('n')])
         .groupBy('outcome')
         .orderBy('n', 'desc')
         .orderBy('outcome')
         .execute(),
-      refusedRows()
-        .select((eb) => [sql<string>`substr(at, 1, 10)`.as('day'), eb.fn.countAll<number>().as('n')])
-        .groupBy(sql`substr(at, 1, 10)`)
+      refused()
+        .select((eb) => ['day', eb.fn.sum<number>('attempts').as('n')])
+        .groupBy('day')
         .execute(),
     ]);
     let total = 0;

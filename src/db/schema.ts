@@ -46,6 +46,16 @@ export interface DownloadTokenDailyTable {
   exhausted: number;
 }
 
+/** Refused attempts per day and outcome (migration 0020), for get-stats: the rows of the 0014 refusals index, counted. */
+export interface DownloadRefusedDailyTable {
+  project_id: string;
+  /** YYYY-MM-DD, UTC, of the attempt's `at` */
+  day: string;
+  /** the refusal's error type, as download_events.outcome */
+  outcome: string;
+  attempts: number;
+}
+
 export interface RateLimitTable {
   key: string;
   window_start: string;
@@ -353,6 +363,7 @@ export interface Database {
   rate_limits: RateLimitTable;
   download_daily: DownloadDailyTable;
   download_token_daily: DownloadTokenDailyTable;
+  download_refused_daily: DownloadRefusedDailyTable;
   site_paths: SitePathTable;
   blob_holds: BlobHoldTable;
   blob_chunks: BlobChunkTable;

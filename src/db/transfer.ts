@@ -2,6 +2,7 @@ import { createReadStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { sql, type Kysely } from 'kysely';
 import { rebuildTokenCounters } from './migrations/0006-token-state-counters.js';
+import { rebuildRefusalCounts } from './migrations/0020-refusal-counts.js';
 import { rebuildPageCounts } from './migrations/0007-page-counts.js';
 import { rebuildSitePaths } from './migrations/0008-site-paths.js';
 import { rebuildStorageCounts } from './migrations/0010-storage-quota.js';
@@ -135,8 +136,9 @@ export async function importData(db: Db, file: string): Promise<Record<string, n
       batch.rows.push(row);
     }
     await flush();
-    // Derived from the tokens, so rebuilt rather than carried (exports of any version agree).
+    // Derived from the tokens and the attempt log, so rebuilt rather than carried (exports of any version agree).
     await rebuildTokenCounters(tx as unknown as Kysely<unknown>);
+    await rebuildRefusalCounts(tx as unknown as Kysely<unknown>);
     await rebuildPageCounts(tx as unknown as Kysely<unknown>);
     await rebuildSitePaths(tx as unknown as Kysely<unknown>);
     await rebuildStorageCounts(tx as unknown as Kysely<unknown>);

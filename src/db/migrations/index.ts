@@ -18,6 +18,7 @@ import * as m0016 from './0016-site-stats-domains.js';
 import * as m0017 from './0017-site-keys.js';
 import * as m0018 from './0018-blob-chunks.js';
 import * as m0019 from './0019-upload-urls.js';
+import * as m0020 from './0020-refusal-counts.js';
 
 export interface Migration {
   name: string;
@@ -44,4 +45,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '0017-site-keys', up: m0017.up },
   { name: '0018-blob-chunks', up: m0018.up },
   { name: '0019-upload-urls', up: m0019.up },
+  { name: '0020-refusal-counts', up: m0020.up },
 ];
