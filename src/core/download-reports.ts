@@ -5,6 +5,9 @@ import { classifyToken, type DownloadListItem, type TokenStatus } from './downlo
 import { invalid, type ErrorType } from './errors.js';
 import type { Project } from './projects.js';
 
+/** What list-downloads takes. */
+export type ListInput = { status?: TokenStatus | 'all' | undefined; asset_url?: string | undefined; visitor_id?: string | undefined; limit?: number | undefined; offset?: number | undefined };
+
 /** Read-side of download links: listing tokens with their state, and statistics. */
 export class DownloadReports {
   constructor(
@@ -33,36 +36,59 @@ export class DownloadReports {
     };
   }
 
-  async list(
-    project: Project,
-    input: { status?: TokenStatus | 'all' | undefined; asset_url?: string | undefined; visitor_id?: string | undefined; limit?: number | undefined; offset?: number | undefined },
-  ): Promise<{ downloads: DownloadListItem[]; total: number; limit: number; offset: number }> {
-    const nowIso = this.clock.now().toISOString();
-    const limit = input.limit ?? 20;
-    const offset = input.offset ?? 0;
+  /** What list-downloads filters by. */
+  private listBase(project: Project, input: ListInput, nowIso: string) {
     let base = this.db.selectFrom('download_tokens').where('project_id', '=', project.id);
     if (input.status && input.status !== 'all') base = base.where(this.statusFilter(input.status, nowIso));
-    if (input.asset_url) {
-      const slug = this.resolveAssetSlug(project, input.asset_url);
-      // The file's own links and the bundles that hold it.
-      base = base.where((eb) =>
-        eb.or([
-          eb('asset_slug', '=', slug),
-          eb('id', 'in', eb.selectFrom('download_bundle_files').select('token_id').where('project_id', '=', project.id).where('asset_slug', '=', slug)),
-        ]),
-      );
-    }
     if (input.visitor_id) base = base.where('visitor_id', '=', input.visitor_id);
-    const [rows, total] = await Promise.all([
-      base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute(),
-      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-    ]);
+    return base;
+  }
+
+  /**
+   * The two statements of one list-downloads page: its rows and the total. With `asset_url`, the
+   * file's own links and the bundles that hold it are two disjoint parts, each read through its own
+   * index: the file's links by (project_id, asset_slug) (download_tokens_project_asset_state, which
+   * also holds the state columns), the other bundles by id from download_bundle_files_asset. With one
+   * `asset_slug = ? OR id IN (bundles)` condition (fed4af4), PostgreSQL counted by reading every link
+   * of the project (a parallel seq scan) and SQLite read each matching link's row (MULTI-INDEX OR)
+   * and sorted them all for a page. Each part gives at most offset + limit rows in order; the page is
+   * cut from those. The answers are the same (test/download-list-asset-filter.test.ts).
+   */
+  listQueries(project: Project, input: ListInput, nowIso: string) {
+    const limit = input.limit ?? 20;
+    const offset = input.offset ?? 0;
+    const base = this.listBase(project, input, nowIso);
+    const count = (q: typeof base) => q.select((c) => c.fn.countAll<number>().as('n'));
+    if (!input.asset_url) return { rows: base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset), total: count(base) };
+    const slug = this.resolveAssetSlug(project, input.asset_url);
+    const own = base.where('asset_slug', '=', slug);
+    // asset_slug is NOT NULL, so `<>` leaves exactly the bundles that hold the file as a later file.
+    const otherBundles = base
+      .where('asset_slug', '<>', slug)
+      .where('id', 'in', this.db.selectFrom('download_bundle_files').select('token_id').where('project_id', '=', project.id).where('asset_slug', '=', slug));
+    const part = (q: typeof base) => this.db.selectFrom(q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(offset + limit).as('p')).selectAll();
+    return {
+      rows: this.db
+        .selectFrom(part(own).unionAll(part(otherBundles)).as('t'))
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .offset(offset),
+      total: this.db.selectNoFrom((eb) => eb(count(own), '+', count(otherBundles)).as('n')),
+    };
+  }
+
+  async list(project: Project, input: ListInput): Promise<{ downloads: DownloadListItem[]; total: number; limit: number; offset: number }> {
+    const nowIso = this.clock.now().toISOString();
+    const q = this.listQueries(project, input, nowIso);
+    const [rows, total] = await Promise.all([q.rows.execute(), q.total.executeTakeFirstOrThrow()]);
     const bundles = await this.bundleFiles(rows.filter((r) => r.bundle > 0).map((r) => r.id));
     return {
       downloads: rows.map((r) => itemOf(r, nowIso, bundles.get(r.id))),
       total: Number(total.n),
-      limit,
-      offset,
+      limit: input.limit ?? 20,
+      offset: input.offset ?? 0,
     };
   }
 
