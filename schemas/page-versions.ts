@@ -19,6 +19,7 @@ export const pagesDiffOutput = z.object({
   diff: z.string().describe('Unified diff of the content: lines starting with "-" are only in from_version, "+" only in to_version; empty hunks when the content is the same'),
   meta_changed: z.boolean().describe('Whether meta differs between the two versions'),
   seo_changed: z.boolean().describe('Whether seo differs between the two versions'),
+  diff_truncated: z.boolean().describe('true when the diff was cut at 200,000 characters, or not computed because the versions differ in over 20,000 lines (diff is then empty): compare smaller steps, or read each version with pages_get'),
 });
 
 export const pagesPreviewInput = z.strictObject({

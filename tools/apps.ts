@@ -1,6 +1,6 @@
-import { createTwoFilesPatch } from 'diff';
 import type * as z from 'zod';
 import { SitepubError } from '../src/core/errors.js';
+import { unifiedDiff } from '../src/core/sites/diff.js';
 import { renderHead } from '../src/core/sites/head.js';
 import * as s from '../schemas/apps.js';
 import { ADDITIVE, READ, type ToolDef } from './define.js';
@@ -24,25 +24,9 @@ export const APPS_PAGE_PREVIEW = 'apps_page_preview';
 export const APPS_PAGE_ROLLBACK = 'apps_page_rollback';
 export const APPS_SITE_OVERVIEW = 'apps_site_overview';
 
-/** A diff longer than this is cut (the view says so; the dashboard shows the whole diff). */
-export const MAX_DIFF_CHARS = 200_000;
-/** Beyond this many changed lines the diff is not computed (Myers' cost grows with the edit length). */
-const MAX_EDIT_LENGTH = 20_000;
 /** HTML of one thumbnail: enough for the top of a page, at most 48 of them in one answer. */
 export const MAX_THUMBNAIL_CHARS = 65_536;
 
-function unifiedDiff(slug: string, from: number, to: number, before: string, after: string): { diff: string; truncated: boolean; added: number; removed: number } {
-  const patch = createTwoFilesPatch(`${slug} v${from}`, `${slug} v${to}`, before, after, '', '', { context: 3, maxEditLength: MAX_EDIT_LENGTH });
-  if (patch === undefined) return { diff: '', truncated: true, added: 0, removed: 0 };
-  let added = 0;
-  let removed = 0;
-  for (const line of patch.split('\n').slice(4)) {
-    if (line.startsWith('+')) added++;
-    else if (line.startsWith('-')) removed++;
-  }
-  const truncated = patch.length > MAX_DIFF_CHARS;
-  return { diff: truncated ? patch.slice(0, MAX_DIFF_CHARS) : patch, truncated, added, removed };
-}
 
 export const appTools: readonly AppToolDef[] = [
   defineAppTool({
@@ -64,7 +48,7 @@ export const appTools: readonly AppToolDef[] = [
       const shown = await core.pages.getVersion(project, history.slug, { version });
       // The version before it in the history (rollbacks and patches alike), if any.
       const previous = history.versions.filter((v) => v.version < version).reduce<number | null>((m, v) => (m === null || v.version > m ? v.version : m), null);
-      const d = previous === null ? null : unifiedDiff(shown.slug, previous, version, await core.pages.versionContent(project, shown.slug, previous), shown.content);
+      const d = previous === null ? null : unifiedDiff(`${shown.slug} v${previous}`, `${shown.slug} v${version}`, await core.pages.versionContent(project, shown.slug, previous), shown.content);
       const title = typeof shown.meta.title === 'string' ? shown.meta.title : null;
       // The same signed, noindex link pages_preview makes: this version on the site's own address.
       const preview = await core.sites.preview(project, shown.slug, version);

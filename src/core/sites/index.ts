@@ -1,4 +1,3 @@
-import { createTwoFilesPatch } from 'diff';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { Clock } from '../clock.js';
@@ -6,6 +5,7 @@ import { invalid } from '../errors.js';
 import type { PageService } from '../pages.js';
 import type { Project } from '../projects.js';
 import { checkPage, siteIndex, type SiteIndex, type SiteWarning } from './check.js';
+import { unifiedDiff } from './diff.js';
 import { DEFAULT_PREVIEW_HOURS, MAX_PREVIEW_HOURS, PREVIEW_PREFIX, PreviewSigner } from './preview.js';
 
 export type { SiteWarning } from './check.js';
@@ -63,16 +63,17 @@ export class SiteService {
   }
 
   /** A unified diff between two versions of a page (content; meta and seo compared as JSON below it). */
-  async diff(project: Project, slug: string, from: VersionRef, to: VersionRef): Promise<{ slug: string; from_version: number; to_version: number; from_version_hash: string; to_version_hash: string; diff: string; meta_changed: boolean; seo_changed: boolean }> {
+  async diff(project: Project, slug: string, from: VersionRef, to: VersionRef): Promise<{ slug: string; from_version: number; to_version: number; from_version_hash: string; to_version_hash: string; diff: string; meta_changed: boolean; seo_changed: boolean; diff_truncated: boolean }> {
     const [a, b] = await Promise.all([this.pages.getVersion(project, slug, byRef(from)), this.pages.getVersion(project, slug, byRef(to))]);
-    const diff = createTwoFilesPatch(`${a.slug} (version ${a.version})`, `${b.slug} (version ${b.version})`, a.content, b.content, undefined, undefined, { context: 3 });
+    const d = unifiedDiff(`${a.slug} (version ${a.version})`, `${b.slug} (version ${b.version})`, a.content, b.content);
     return {
       slug: a.slug,
       from_version: a.version,
       to_version: b.version,
       from_version_hash: a.version_hash,
       to_version_hash: b.version_hash,
-      diff,
+      diff: d.diff,
+      diff_truncated: d.truncated,
       meta_changed: JSON.stringify(a.meta) !== JSON.stringify(b.meta),
       seo_changed: JSON.stringify(a.seo) !== JSON.stringify(b.seo),
     };

@@ -100,7 +100,7 @@ async function fromModelTools(slug) {
   return {
     slug: page.slug, title, version: page.version, version_hash: page.version_hash, current_version: history.current_version, content: page.content,
     base_url: page.url, url: page.url, preview_url: preview ? preview.preview_url : null, previous_version: previous,
-    diff: d ? d.diff : null, diff_truncated: false,
+    diff: d ? d.diff : null, diff_truncated: d ? d.diff_truncated === true : false,
     added_lines: changed.filter((l) => l.startsWith('+')).length, removed_lines: changed.filter((l) => l.startsWith('-')).length,
   };
 }
