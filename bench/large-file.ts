@@ -4,7 +4,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../src/server.js';
-import { rssMb, startUntil, type Row } from './util.js';
+import { api, loopback, rssMb, startUntil, type Row } from './util.js';
 
 const CLI = path.resolve('dist/sitepub.mjs');
 const BARE = path.resolve('dist/bench/anchors/bare-node-files.js');
@@ -55,30 +55,6 @@ function makeVideo(file: string, size: number): string {
   return hash.digest('hex');
 }
 
-/** Only ever to loopback. */
-function loopback(url: string): URL {
-  const u = new URL(url);
-  if (u.hostname !== '127.0.0.1') throw new Error(`refusing a non-loopback URL: ${url}`);
-  return u;
-}
-
-function api(base: string, token: string, method: string, p: string, body?: unknown): Promise<Record<string, unknown>> {
-  const u = loopback(`${base}${p}`);
-  const data = body ? Buffer.from(JSON.stringify(body)) : undefined;
-  return new Promise((resolve, reject) => {
-    const r = request({ host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method, agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(data ? { 'content-length': data.length } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const j = JSON.parse(Buffer.concat(chunks).toString()) as { success: boolean; data: Record<string, unknown>; error?: unknown };
-        if (j.success) resolve(j.data);
-        else reject(new Error(`${method} ${p}: ${JSON.stringify(j.error)}`));
-      });
-    });
-    r.on('error', reject);
-    r.end(data);
-  });
-}
 
 /** PUTs a file from disk, streamed, to an upload URL (the curl -T of the tool's answer); the parsed answer. */
 function putFile(url: string, file: string): Promise<{ status: number; body: { success: boolean; data?: Record<string, unknown>; error?: unknown } }> {

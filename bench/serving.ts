@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../src/core/clock.js';
@@ -8,7 +7,7 @@ import { makeUrlConfig } from '../src/core/config.js';
 import { Core } from '../src/core/core.js';
 import { migrate, openDb } from '../src/db/connect.js';
 import { freePort } from '../src/server.js';
-import { childPids, has, median, rssMb, startUntil, wrk, type Row } from './util.js';
+import { api, childPids, has, median, rssMb, startUntil, wrk, type Row } from './util.js';
 
 const CLI = path.resolve('dist/sitepub.mjs');
 const BARE = path.resolve('dist/bench/anchors/bare-node.js');
@@ -30,27 +29,6 @@ export interface ServingResult {
   memory: { maxWorkerMb: number; totalMb: number };
 }
 
-/** REST call on a fresh connection (pooled keep-alive sockets may be closed by the server between rounds). */
-function api(base: string, token: string, method: string, p: string, body?: unknown): Promise<Record<string, unknown>> {
-  const u = new URL(`${base}${p}`);
-  const data = body ? Buffer.from(JSON.stringify(body)) : undefined;
-  return new Promise((resolve, reject) => {
-    const r = request(
-      { host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method, agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(data ? { 'content-length': data.length } : {}) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const j = JSON.parse(Buffer.concat(chunks).toString()) as { success: boolean; data: Record<string, unknown>; error?: unknown };
-          if (j.success) resolve(j.data);
-          else reject(new Error(`${method} ${p}: ${JSON.stringify(j.error)}`));
-        });
-      },
-    );
-    r.on('error', reject);
-    r.end(data);
-  });
-}
 
 export async function benchServing(opts: { rounds: number; seconds: number; workers?: number }): Promise<ServingResult> {
   const workers = opts.workers ?? Number(process.env.BENCH_WORKERS ?? availableParallelism());

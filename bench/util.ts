@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 
 export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -96,4 +97,33 @@ export function printTable(rows: Row[]): string {
   const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...body.map((b) => `| ${b.join(' | ')} |`)];
   const notes = rows.filter((r) => r.note).map((r) => `- ${r.what}: ${r.note}`);
   return [...lines, ...(notes.length ? ['', ...notes] : [])].join('\n');
+}
+
+/** Benchmarks talk to loopback only: any other URL is refused before a byte is sent. */
+export function loopback(url: string): URL {
+  const u = new URL(url);
+  if (u.hostname !== '127.0.0.1') throw new Error(`refusing a non-loopback URL: ${url}`);
+  return u;
+}
+
+/** REST call on a fresh connection (pooled keep-alive sockets may be closed by the server between rounds); resolves `data`, rejects with the error. */
+export function api(base: string, token: string, method: string, p: string, body?: unknown): Promise<Record<string, unknown>> {
+  const u = loopback(`${base}${p}`);
+  const data = body ? Buffer.from(JSON.stringify(body)) : undefined;
+  return new Promise((resolve, reject) => {
+    const r = request(
+      { host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method, agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(data ? { 'content-length': data.length } : {}) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const j = JSON.parse(Buffer.concat(chunks).toString()) as { success: boolean; data: Record<string, unknown>; error?: unknown };
+          if (j.success) resolve(j.data);
+          else reject(new Error(`${method} ${p}: ${JSON.stringify(j.error)}`));
+        });
+      },
+    );
+    r.on('error', reject);
+    r.end(data);
+  });
 }
