@@ -36,16 +36,8 @@ export function fileTxt(path: string): TxtResolver {
   };
 }
 
-export interface DomainInfo {
-  domain: string;
-  status: 'pending' | 'verified';
-  txt_name: string;
-  txt_value: string;
-  created_at: string;
-  verified_at: string | null;
-  checked_at: string | null;
-  url: string;
-}
+/** A domain as the tools answer it: its row without the project, and the site's URL on it. */
+export type DomainInfo = Omit<SiteDomainTable, 'project_id'> & { url: string };
 
 /** How often an instance re-reads the verified domains (another instance may have verified one). */
 export const DOMAIN_REFRESH_MS = 15_000;
