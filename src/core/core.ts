@@ -106,6 +106,7 @@ export class Core {
 
   async close(): Promise<void> {
     this.domains.close();
+    await this.sites.close();
     await this.analytics.close();
     await this.db.close();
   }

@@ -26,6 +26,7 @@ export interface SiteIndex {
   privateAssets: ReadonlySet<string>;
 }
 
+/** The whole site's index (site_check, which checks every page). */
 export async function siteIndex(db: Kysely<Database>, projectId: string): Promise<SiteIndex> {
   const [pages, assets] = await Promise.all([
     db.selectFrom('pages').select('slug').where('project_id', '=', projectId).execute(),
@@ -36,6 +37,27 @@ export async function siteIndex(db: Kysely<Database>, projectId: string): Promis
     assets: new Set(assets.filter((a) => a.private === 0).map((a) => a.slug)),
     privateAssets: new Set(assets.filter((a) => a.private !== 0).map((a) => a.slug)),
   };
+}
+
+/** Bound on the slugs of one lookup query (SQLite and PostgreSQL both take far more parameters). */
+const LOOKUP_BATCH = 500;
+
+/**
+ * The part of the index a few pages need: which of these slugs the site serves (a page write's
+ * check looks up only the URLs the page uses, however large the site).
+ */
+export async function siteLookup(db: Kysely<Database>, projectId: string, slugs: readonly string[]): Promise<SiteIndex> {
+  const site = { pages: new Set<string>(), assets: new Set<string>(), privateAssets: new Set<string>() };
+  for (let i = 0; i < slugs.length; i += LOOKUP_BATCH) {
+    const part = slugs.slice(i, i + LOOKUP_BATCH);
+    const [pages, assets] = await Promise.all([
+      db.selectFrom('pages').select('slug').where('project_id', '=', projectId).where('slug', 'in', part).execute(),
+      db.selectFrom('assets').select(['slug', 'private']).where('project_id', '=', projectId).where('slug', 'in', part).execute(),
+    ]);
+    for (const p of pages) site.pages.add(p.slug);
+    for (const a of assets) (a.private === 0 ? site.assets : site.privateAssets).add(a.slug);
+  }
+  return site;
 }
 
 /** Elements whose end tag HTML lets the author leave out, and void elements (never closed). */
@@ -111,15 +133,51 @@ function internalPath(href: string, slug: string, siteOrigin: string): string | 
   }
 }
 
+/** A URL the page uses on its own site: whether it resolves depends on the site, not the page (resolveChecks). */
+export interface SiteRef {
+  kind: 'link' | 'asset';
+  /** The URL as written. */
+  target: string;
+  /** The site path it points to. */
+  path: string;
+  tag: string;
+  line?: number | undefined;
+}
+
+/** One finding of analyzePage, in document order: a warning already, or a site path to look up. */
+export type CheckItem = { warning: SiteWarning } | { ref: SiteRef };
+
+/** 1-based line of a source offset: newline positions found once, then a binary search (a page with many findings stays linear). */
+function lineFinder(content: string): (offset: number | undefined) => number | undefined {
+  let breaks: number[] | undefined;
+  return (offset) => {
+    if (offset === undefined) return undefined;
+    if (!breaks) {
+      breaks = [];
+      for (let i = content.indexOf('\n'); i !== -1; i = content.indexOf('\n', i + 1)) breaks.push(i);
+    }
+    let lo = 0;
+    let hi = breaks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (breaks[mid]! < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  };
+}
+
 /**
- * Checks one page as it will be served: internal links and the files it loads exist on the site,
- * a `<title>` (or meta.title/seo.title, which the head gets at serve time), `alt` on every image,
- * and markup a browser would repair (elements left open, stray end tags that make new elements,
- * content a table pushes out of itself). Parsed with parse5 as a browser parses it.
+ * Everything about one page that does not depend on the rest of the site: `alt` on every image, a
+ * `<title>` (or meta.title/seo.title, which the head gets at serve time), markup a browser would
+ * repair (elements left open, stray end tags that make new elements, content a table pushes out of
+ * itself), and the internal URLs it links to or loads, for resolveChecks to look up. Parsed with
+ * parse5 as a browser parses it. Pure and synchronous: the check pool runs it off the event loop.
  */
-export function checkPage(slug: string, content: string, meta: Record<string, unknown>, seo: Record<string, unknown>, site: SiteIndex, siteUrl: string): SiteWarning[] {
-  const out: SiteWarning[] = [];
-  const lineOf = (offset: number | undefined): number | undefined => (offset === undefined ? undefined : content.slice(0, offset).split('\n').length);
+export function analyzePage(slug: string, content: string, meta: Record<string, unknown>, seo: Record<string, unknown>, siteUrl: string): CheckItem[] {
+  const out: CheckItem[] = [];
+  const warn = (w: SiteWarning): void => void out.push({ warning: w });
+  const lineOf = lineFinder(content);
   const doc = parse(content, { sourceCodeLocationInfo: true });
   const siteOrigin = siteUrl.replace(/\/$/, '');
   let title = typeof meta.title === 'string' && meta.title.trim() !== '' ? true : typeof seo.title === 'string' && seo.title.trim() !== '';
@@ -129,7 +187,7 @@ export function checkPage(slug: string, content: string, meta: Record<string, un
     const loc = el.sourceCodeLocation;
     if (el.tagName === 'title' && el.childNodes.some((c) => 'value' in c && c.value.trim() !== '')) title = true;
     if (el.tagName === 'img' && el.namespaceURI === HTML_NS && attr(el, 'alt') === undefined) {
-      out.push({ type: 'missing_alt', slug, message: `<img src="${attr(el, 'src') ?? ''}"> has no alt attribute: describe the image for people who cannot see it (alt="" for a decorative one).`, target: attr(el, 'src'), line: lineOf(loc?.startOffset) });
+      warn({ type: 'missing_alt', slug, message: `<img src="${attr(el, 'src') ?? ''}"> has no alt attribute: describe the image for people who cannot see it (alt="" for a decorative one).`, target: attr(el, 'src'), line: lineOf(loc?.startOffset) });
     }
     for (const u of URL_ATTRS) {
       if (el.tagName !== u.tag) continue;
@@ -139,46 +197,80 @@ export function checkPage(slug: string, content: string, meta: Record<string, un
       const p = internalPath(v, slug, siteOrigin);
       if (p === undefined || seen.has(`${u.kind}|${p}`)) continue;
       seen.add(`${u.kind}|${p}`);
-      const slugs = candidates(p);
-      if (slugs.some((s) => site.pages.has(s) || site.assets.has(s)) || p === 'sitemap.xml' || p === 'robots.txt') continue;
-      const line = lineOf(loc?.startOffset);
-      if (slugs.some((s) => site.privateAssets.has(s))) {
-        out.push({ type: 'private_asset', slug, target: v, line, message: `${v} is a private asset, which the site never serves: make it public (assets_upload with private: false and overwrite: true) or sell it through a download link.` });
-      } else if (u.kind === 'asset') {
-        out.push({ type: 'missing_asset', slug, target: v, line, message: `<${el.tagName}> loads ${v}, which the site does not have: upload it with assets_upload at slug "${slugs[0]}", or fix the path.` });
-      } else {
-        out.push({ type: 'broken_link', slug, target: v, line, message: `The link to ${v} leads to a 404: create the page (pages_create with slug "${p === '' || p.endsWith('/') ? `${p}index.html` : p.includes('.') ? p : `${p}.html`}") or fix the link.` });
-      }
+      out.push({ ref: { kind: u.kind, target: v, path: p, tag: el.tagName, line: lineOf(loc?.startOffset) } });
     }
     if (el.namespaceURI !== HTML_NS) continue;
     if (!loc) {
       // No source position: an element the parser made up. The implied html/head/body/tbody/tr are normal;
       // anything else comes from a stray end tag (</p> with no open <p> makes an empty paragraph, </br> a <br>).
-      if (!IMPLIED.has(el.tagName)) out.push({ type: 'invalid_nesting', slug, line: lineOf(nextOffset(el)), message: `A stray </${el.tagName}> (no open <${el.tagName}> at that point, e.g. after a <div> closed the <p>): the browser makes an empty <${el.tagName}> of it. Check what this end tag should close.` });
+      if (!IMPLIED.has(el.tagName)) warn({ type: 'invalid_nesting', slug, line: lineOf(nextOffset(el)), message: `A stray </${el.tagName}> (no open <${el.tagName}> at that point, e.g. after a <div> closed the <p>): the browser makes an empty <${el.tagName}> of it. Check what this end tag should close.` });
       continue;
     }
     if (!loc.startTag && loc.endTag) {
-      out.push({ type: 'invalid_nesting', slug, line: lineOf(loc.endTag.startOffset), message: `A stray </${el.tagName}> (no open <${el.tagName}> at that point): the browser makes an empty <${el.tagName}> of it. Check what this end tag should close.` });
+      warn({ type: 'invalid_nesting', slug, line: lineOf(loc.endTag.startOffset), message: `A stray </${el.tagName}> (no open <${el.tagName}> at that point): the browser makes an empty <${el.tagName}> of it. Check what this end tag should close.` });
     } else if (loc.startTag && !loc.endTag && !VOID.has(el.tagName) && !OPTIONAL_END.has(el.tagName) && content[loc.startTag.endOffset - 2] !== '/') {
-      out.push({ type: 'invalid_nesting', slug, line: lineOf(loc.startTag.startOffset), message: `<${el.tagName}> is never closed where it should be: the browser closes it itself (an end tag is missing or the nesting is wrong, e.g. a <div> inside a <p> or an <a> inside an <a>).` });
+      warn({ type: 'invalid_nesting', slug, line: lineOf(loc.startTag.startOffset), message: `<${el.tagName}> is never closed where it should be: the browser closes it itself (an end tag is missing or the nesting is wrong, e.g. a <div> inside a <p> or an <a> inside an <a>).` });
     }
-    const parentLoc = el.parentNode && isElement(el.parentNode) ? el.parentNode.sourceCodeLocation : undefined;
-    if (parentLoc?.startTag && loc.startTag && loc.startOffset < parentLoc.startOffset) {
-      out.push({ type: 'invalid_nesting', slug, line: lineOf(loc.startOffset), message: `<${el.tagName}> is not allowed where it is written (e.g. text or a block directly inside a <table>): the browser moves it before its container.` });
+    // Foster parenting: content written inside a table where the table cannot hold it ends up before
+    // the table, so in the tree it precedes a sibling that starts earlier in the source.
+    const kids = el.childNodes;
+    for (let i = 0; i + 1 < kids.length; i++) {
+      const moved = kids[i]!;
+      const next = kids[i + 1]!;
+      const at = moved.sourceCodeLocation?.startOffset;
+      const nextAt = next.sourceCodeLocation?.startOffset;
+      if (at === undefined || nextAt === undefined || at <= nextAt || !isElement(next)) continue;
+      if (!isElement(moved) && !('value' in moved && moved.value.trim() !== '')) continue;
+      const what = isElement(moved) ? `<${moved.tagName}>` : `The text "${(moved as { value: string }).value.trim().slice(0, 40)}"`;
+      warn({ type: 'invalid_nesting', slug, line: lineOf(at), message: `${what} is not allowed where it is written (text or a block directly inside a <${next.tagName}>, outside any cell): the browser moves it before the <${next.tagName}>. Put it in a cell, or before or after the table.` });
     }
   }
-  if (!title) out.push({ type: 'missing_title', slug, message: 'The page has no <title> (and no meta.title or seo.title): browsers show the address instead and search results look broken. Add meta.title, or a <title> in the head.' });
+  if (!title) warn({ type: 'missing_title', slug, message: 'The page has no <title> (and no meta.title or seo.title): browsers show the address instead and search results look broken. Add meta.title, or a <title> in the head.' });
   const html = doc.childNodes.find(isElement);
   const head = html?.childNodes.find((n): n is Element => isElement(n) && n.tagName === 'head');
   if (head && html) {
     // Head-only elements after the head (a <meta> or <title> in the body) still work, but a <link rel=stylesheet> in the body delays rendering.
     for (const el of elements(html)) {
       if (el === head || !el.sourceCodeLocation || el.tagName !== 'title' || el.parentNode === head) continue;
-      out.push({ type: 'head_problem', slug, line: lineOf(el.sourceCodeLocation.startOffset), message: '<title> is inside the body: move it into the <head>.' });
+      warn({ type: 'head_problem', slug, line: lineOf(el.sourceCodeLocation.startOffset), message: '<title> is inside the body: move it into the <head>.' });
     }
   }
   if (!/^\s*(<!--[\s\S]*?-->\s*)*<!doctype html/i.test(content)) {
-    out.push({ type: 'head_problem', slug, line: 1, message: 'The page does not start with <!doctype html>: browsers render it in quirks mode (old, inconsistent layout rules). Add <!doctype html> as the first line.' });
+    warn({ type: 'head_problem', slug, line: 1, message: 'The page does not start with <!doctype html>: browsers render it in quirks mode (old, inconsistent layout rules). Add <!doctype html> as the first line.' });
   }
   return out;
+}
+
+/** The slugs the site would serve a page's internal URLs from: what resolveChecks needs to know of the site. */
+export function refSlugs(items: readonly CheckItem[]): string[] {
+  const out = new Set<string>();
+  for (const i of items) if ('ref' in i) for (const s of candidates(i.ref.path)) out.add(s);
+  return [...out];
+}
+
+/** A page's findings with its internal URLs looked up on the site: those the site serves drop out, the rest become warnings, in document order. */
+export function resolveChecks(slug: string, items: readonly CheckItem[], site: SiteIndex): SiteWarning[] {
+  const out: SiteWarning[] = [];
+  for (const i of items) {
+    if ('warning' in i) {
+      out.push(i.warning);
+      continue;
+    }
+    const { kind, target: v, path: p, tag, line } = i.ref;
+    const slugs = candidates(p);
+    if (slugs.some((s) => site.pages.has(s) || site.assets.has(s)) || p === 'sitemap.xml' || p === 'robots.txt') continue;
+    if (slugs.some((s) => site.privateAssets.has(s))) {
+      out.push({ type: 'private_asset', slug, target: v, line, message: `${v} is a private asset, which the site never serves: make it public (assets_upload with private: false and overwrite: true) or sell it through a download link.` });
+    } else if (kind === 'asset') {
+      out.push({ type: 'missing_asset', slug, target: v, line, message: `<${tag}> loads ${v}, which the site does not have: upload it with assets_upload at slug "${slugs[0]}", or fix the path.` });
+    } else {
+      out.push({ type: 'broken_link', slug, target: v, line, message: `The link to ${v} leads to a 404: create the page (pages_create with slug "${p === '' || p.endsWith('/') ? `${p}index.html` : p.includes('.') ? p : `${p}.html`}") or fix the link.` });
+    }
+  }
+  return out;
+}
+
+/** Checks one page as it will be served on a site (analyzePage, then resolveChecks against the site's index). */
+export function checkPage(slug: string, content: string, meta: Record<string, unknown>, seo: Record<string, unknown>, site: SiteIndex, siteUrl: string): SiteWarning[] {
+  return resolveChecks(slug, analyzePage(slug, content, meta, seo, siteUrl), site);
 }

@@ -4,7 +4,8 @@ import type { Clock } from '../clock.js';
 import { invalid } from '../errors.js';
 import type { PageService } from '../pages.js';
 import type { Project } from '../projects.js';
-import { checkPage, siteIndex, type SiteIndex, type SiteWarning } from './check.js';
+import { refSlugs, resolveChecks, siteIndex, siteLookup, type SiteIndex, type SiteWarning } from './check.js';
+import { CheckPool } from './check-pool.js';
 import { unifiedDiff } from './diff.js';
 import { DEFAULT_PREVIEW_HOURS, MAX_PREVIEW_HOURS, PREVIEW_PREFIX, PreviewSigner } from './preview.js';
 
@@ -19,6 +20,8 @@ const byRef = (ref: VersionRef | undefined): { version?: number; hash?: string }
 /** What a site does beyond storing pages: checks, diffs of versions, draft previews (src/core/sites). */
 export class SiteService {
   readonly previews: PreviewSigner;
+  /** Page checks run here, off the event loop (check-pool.ts). */
+  private readonly checks: CheckPool;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -26,6 +29,7 @@ export class SiteService {
     private readonly pages: PageService,
   ) {
     this.previews = new PreviewSigner(db);
+    this.checks = new CheckPool();
   }
 
   private async pageFields(projectId: string, slugs: readonly string[]): Promise<Array<{ slug: string; content: string; meta: Record<string, unknown>; seo: Record<string, unknown> }>> {
@@ -41,25 +45,40 @@ export class SiteService {
     return rows.map((r) => ({ slug: r.slug, content: r.content, meta: obj(r.meta), seo: obj(r.seo) }));
   }
 
-  private run(project: Project, pages: Awaited<ReturnType<SiteService['pageFields']>>, site: SiteIndex): SiteWarning[] {
-    return pages.flatMap((p) => checkPage(p.slug, p.content, p.meta, p.seo, site, project.url));
+  /** The pages analyzed on the check pool's thread: what depends on each page alone, and the site paths it uses. */
+  private analyze(project: Project, pages: Awaited<ReturnType<SiteService['pageFields']>>) {
+    return this.checks.analyze(pages.map((p) => ({ slug: p.slug, content: p.content, meta: p.meta, seo: p.seo, siteUrl: project.url })));
   }
 
-  /** Warnings for pages just written (what every page write returns). */
+  /**
+   * Warnings for pages just written (what every page write returns). Only the site paths these
+   * pages use are looked up, so a write costs the same on a site of ten pages or of a hundred thousand.
+   */
   async warningsFor(project: Project, slugs: readonly string[]): Promise<SiteWarning[]> {
-    const [pages, site] = await Promise.all([this.pageFields(project.id, slugs), siteIndex(this.db, project.id)]);
-    return this.run(project, pages, site);
+    const pages = await this.pageFields(project.id, slugs);
+    const items = await this.analyze(project, pages);
+    const site = await siteLookup(this.db, project.id, [...new Set(items.flatMap(refSlugs))]);
+    return pages.flatMap((p, i) => resolveChecks(p.slug, items[i]!, site));
   }
 
   /** Every page of the site checked (site_check); pages in batches so a large site is never all in memory. */
   async check(project: Project): Promise<{ pages_checked: number; ok: boolean; warnings: SiteWarning[]; by_type: Record<string, number>; home_page: boolean }> {
-    const site = await siteIndex(this.db, project.id);
+    const site: SiteIndex = await siteIndex(this.db, project.id);
     const slugs = [...site.pages].sort();
     const warnings: SiteWarning[] = [];
-    for (let i = 0; i < slugs.length; i += 50) warnings.push(...this.run(project, await this.pageFields(project.id, slugs.slice(i, i + 50)), site));
+    for (let i = 0; i < slugs.length; i += 50) {
+      const pages = await this.pageFields(project.id, slugs.slice(i, i + 50));
+      const items = await this.analyze(project, pages);
+      for (const [j, p] of pages.entries()) warnings.push(...resolveChecks(p.slug, items[j]!, site));
+    }
     const byType: Record<string, number> = {};
     for (const w of warnings) byType[w.type] = (byType[w.type] ?? 0) + 1;
     return { pages_checked: slugs.length, ok: warnings.length === 0, warnings: warnings.slice(0, 500), by_type: byType, home_page: site.pages.has('index.html') };
+  }
+
+  /** Stops the check pool's thread (Core.close). */
+  close(): Promise<void> {
+    return this.checks.close();
   }
 
   /** A unified diff between two versions of a page (content; meta and seo compared as JSON below it). */
