@@ -59,6 +59,12 @@ export interface ToolDef<I extends z.ZodObject = z.ZodObject, O extends z.ZodObj
   links?(data: z.output<O>): LinkedResource[];
   /** Images this result carries (base64), returned as MCP image content too. */
   media?(data: z.output<O>): Array<{ base64: string; mimeType: string }>;
+  /**
+   * The tag the handler's answer would carry (src/core/answer-tag.ts), found without building the
+   * answer; undefined when only the handler can say. An adapter holding the result for this tag
+   * answers with it and skips the handler.
+   */
+  tagFor?(ctx: ToolContext, args: z.output<I>): Promise<string | undefined>;
 }
 
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDef<I, O>): ToolDef {

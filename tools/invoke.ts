@@ -34,9 +34,28 @@ export async function invokeTool(def: ToolDef, args: unknown, caller: Caller, er
 
 /** invokeTool's first three steps, for an edge that may reuse the checked result of an identical answer (see answer-tag.ts). */
 export async function runTool(def: ToolDef, args: unknown, caller: Caller, errorPrefix = ''): Promise<{ project: Project; answer: unknown }> {
+  const call = await prepareTool(def, args, caller, errorPrefix);
+  return { project: call.project, answer: await call.run() };
+}
+
+/** A call checked and authorized, its handler not run yet. */
+export interface PreparedCall {
+  project: Project;
+  /** The answer's tag, when the tool can tell it without the handler (ToolDef.tagFor). */
+  tag(): Promise<string | undefined>;
+  run(): Promise<unknown>;
+}
+
+/** runTool's first two steps (arguments, then the project and scope): nothing runs before they pass. */
+export async function prepareTool(def: ToolDef, args: unknown, caller: Caller, errorPrefix = ''): Promise<PreparedCall> {
   const input = parseToolInput(def, args, errorPrefix) as { project_id?: string };
   const project = await caller.core.projects.authorize(caller.actor, input.project_id, caller.defaultProjectId, !def.annotations.readOnlyHint);
-  return { project, answer: await def.handler({ core: caller.core, project, client: caller.client, credential: credentialOf(caller), localFiles: caller.localFiles }, input) };
+  const ctx = { core: caller.core, project, client: caller.client, credential: credentialOf(caller), localFiles: caller.localFiles };
+  return {
+    project,
+    tag: async () => (def.tagFor ? def.tagFor(ctx, input) : undefined),
+    run: () => def.handler(ctx, input),
+  };
 }
 
 /** invokeTool's last step: the answer as the output schema defines it. */

@@ -59,6 +59,7 @@ export const pageTools = [
       if (a.version !== undefined || a.version_hash !== undefined) return core.pages.getVersion(project, a.slug, { version: a.version, hash: a.version_hash });
       return core.pages.get(project, a.slug, a.include_version ?? false);
     },
+    tagFor: async ({ core, project }, a) => (a.version === undefined && a.version_hash === undefined ? core.pages.currentTag(project, a.slug, a.include_version ?? false) : undefined),
   }),
   defineTool({
     name: PAGES_CREATE,

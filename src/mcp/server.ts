@@ -1,5 +1,5 @@
 import { ProtocolError, ProtocolErrorCode, Server, type CallToolResult, type ServerOptions } from '@modelcontextprotocol/server';
-import { checkOutput, runTool, type Caller } from '../../tools/invoke.js';
+import { checkOutput, prepareTool, type Caller } from '../../tools/invoke.js';
 import { ALL_TOOLS, selectTools, type ToolFilter } from '../../tools/index.js';
 import { answerTag } from '../core/answer-tag.js';
 import type { Core } from '../core/core.js';
@@ -127,10 +127,20 @@ export function createMcpServer(core: Core, session: McpSession): Server {
     if (!def || (readOnly && !def.annotations.readOnlyHint)) return notOffered(name, readOnly, catalog.names);
     const started = performance.now();
     try {
-      const { project, answer } = await runTool(def, req.params.arguments ?? {}, caller, `Invalid arguments for ${def.name}: `);
-      log.debug({ tool: def.name, ms: Math.round(performance.now() - started) }, 'tool ok');
+      const call = await prepareTool(def, req.params.arguments ?? {}, caller, `Invalid arguments for ${def.name}: `);
       // An answer equal to one already sent (same tag: same row version, same URL) reuses its
-      // checked result instead of validating and serialising it again (see answer-tag.ts).
+      // checked result instead of reading, validating and serialising it again (see answer-tag.ts):
+      // a tool that can tell the tag first (pages_get: the row's version, not its content) skips
+      // its handler; otherwise the answer's own tag skips the check and the JSON.
+      const early = await call.tag();
+      const earlyHit = early === undefined ? undefined : results.get(`${def.name}\u0000${early}`);
+      if (earlyHit) {
+        log.debug({ tool: def.name, ms: Math.round(performance.now() - started), reused: true }, 'tool ok');
+        return earlyHit;
+      }
+      const answer = await call.run();
+      const project = call.project;
+      log.debug({ tool: def.name, ms: Math.round(performance.now() - started) }, 'tool ok');
       const tag = answerTag(answer);
       const cacheKey = tag === undefined ? undefined : `${def.name}\u0000${tag}`;
       const hit = cacheKey === undefined ? undefined : results.get(cacheKey);
