@@ -249,10 +249,11 @@ describe('owner dashboard (app.request)', () => {
     expect(fake.status).toBe(415);
     expect(await fake.text()).toContain('Files are checked by content');
     expect((await up(new Blob([PNG_1PX]), 'x.png', {})).status).toBe(422);
-    // Past the largest file any type allows, the body is refused as it arrives.
-    const big = await up(new Blob([Buffer.alloc(5 * 1024 * 1024 + 100 * 1024)]), 'big.png', { visibility: 'public' });
+    // Past the type's limit, the stream is refused as it arrives and nothing is stored.
+    const big = await up(new Blob([PNG_1PX, Buffer.alloc(5 * 1024 * 1024 + 100 * 1024)]), 'big.png', { visibility: 'public' });
     expect(big.status).toBe(413);
-    expect(await big.text()).toContain('no file type allows that much');
+    expect(await big.text()).toContain('may be larger');
+    await expect(env.core.assets.getInfo(env.project, 'big.png')).rejects.toThrow(/not found/);
     const svg = await up(new Blob(['<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>']), 'evil.svg', { visibility: 'public' });
     expect(svg.status).toBe(303);
 
@@ -275,6 +276,44 @@ describe('owner dashboard (app.request)', () => {
     const del = await post(`/dashboard/p/${pid}/asset/delete`, { slug: 'Recipe-Book.pdf' });
     expect(del.status).toBe(303);
     await expect(env.core.assets.getInfo(env.project, 'Recipe-Book.pdf')).rejects.toThrow(/not found/);
+  });
+
+  it('assets: a file for sale larger than any base64 form streams straight to storage; fields must come before the file', async () => {
+    const send = (parts: Array<[string, string | Blob, string?]>, headers: Record<string, string> = {}) => {
+      const fd = new FormData();
+      for (const [k, v, name] of parts) if (typeof v === 'string') fd.append(k, v);
+      else fd.append(k, v, name);
+      return req(`/dashboard/p/${pid}/assets`, { method: 'POST', headers: { cookie, ...headers }, body: fd });
+    };
+    // An MP4 of 12 MB: more than the 5 MB any form body held before, less than the private limit.
+    const video = Buffer.alloc(12 * 1024 * 1024);
+    Buffer.from('\0\0\0\x20ftypisom\0\0\0\0isomiso2', 'latin1').copy(video);
+    for (let i = 64; i < video.length; i += 4096) video.writeUInt32BE(i, i);
+    const r = await send([['csrf', csrf], ['path', 'course/lesson-1.mp4'], ['visibility', 'private'], ['file', new Blob([video]), 'Lesson 1.mp4']]);
+    expect(r.status).toBe(303);
+    const info = await env.core.assets.getInfo(env.project, 'course/lesson-1.mp4');
+    expect(info).toMatchObject({ private: true, size_bytes: video.length, content_type: 'video/mp4' });
+    const chunks: Buffer[] = [];
+    const stored = await env.core.assets.content(env.project.id, 'course/lesson-1.mp4');
+    for await (const piece of env.core.assets.read(stored!.row, 0, video.length - 1)) chunks.push(Buffer.from(piece as Uint8Array));
+    expect(Buffer.concat(chunks).equals(video)).toBe(true);
+
+    // A sellable type is private only: public, refused, nothing stored.
+    const pub = await send([['csrf', csrf], ['visibility', 'public'], ['file', new Blob([video.subarray(0, 4096)]), 'clip.mp4']]);
+    expect(pub.status).toBe(415);
+    // The file before the fields (not what the form sends): the CSRF token is not there yet, refused.
+    const early = await send([['file', new Blob([PNG_1PX]), 'early.png'], ['csrf', csrf], ['visibility', 'public']]);
+    expect(early.status).toBe(403);
+    // No file part at all, an empty file, a body that is not multipart: each a clear 422, nothing stored.
+    expect((await send([['csrf', csrf], ['visibility', 'public']])).status).toBe(422);
+    const empty = await send([['csrf', csrf], ['visibility', 'public'], ['file', new Blob([]), 'empty.png']]);
+    expect(empty.status).toBe(422);
+    expect(await empty.text()).toContain('must not be empty');
+    const notForm = await req(`/dashboard/p/${pid}/assets`, { method: 'POST', headers: { cookie, ...FORM }, body: `csrf=${encodeURIComponent(csrf)}&visibility=public` });
+    expect(notForm.status).toBe(422);
+    const cut = await req(`/dashboard/p/${pid}/assets`, { method: 'POST', headers: { cookie, 'content-type': 'multipart/form-data; boundary=xyz' }, body: `--xyz\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n${csrf}\r\n--xyz\r\nContent-Disposition: form-data; name="visibility"\r\n\r\npublic\r\n--xyz\r\nContent-Disposition: form-data; name="file"; filename="cut.png"\r\n\r\n\x89PNG` });
+    expect(cut.status).toBe(422);
+    for (const slug of ['clip.mp4', 'early.png', 'empty.png', 'cut.png']) await expect(env.core.assets.getInfo(env.project, slug)).rejects.toThrow(/not found/);
   });
 
   it('download links: create (shown once) with the tool checks, status filters, revoke, statistics with refusals', async () => {

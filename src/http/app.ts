@@ -38,7 +38,7 @@ export function createApp(input: AppDeps): { app: Hono; cache: SiteCache; listen
     // Download links read at most a small form, and only after the token checks out (downloads.ts):
     // the platform's body limit would buffer up to its size first.
     if (c.req.path.startsWith('/d/')) return next();
-    // The dashboard's upload form has its own limit (the largest file a type allows) and its own 413 page.
+    // The dashboard's upload form streams its file into storage, counted there against the file's limit (dashboard/upload-form.ts).
     if (c.req.method === 'POST' && DASHBOARD_UPLOAD.test(c.req.path)) return next();
     // An upload URL's body is a whole file, streamed into storage and counted there against the file's limit (uploads.ts).
     if (c.req.method === 'PUT' && c.req.path.startsWith('/upload/')) return next();

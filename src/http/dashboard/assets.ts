@@ -1,23 +1,21 @@
 import { Readable } from 'node:stream';
-import { bodyLimit } from 'hono/body-limit';
 import contentDisposition from 'content-disposition';
-import { ASSET_KINDS } from '../../core/asset-types.js';
 import type { AssetInfo } from '../../core/assets.js';
-import { SitepubError, invalid, notFound } from '../../core/errors.js';
+import { invalid, notFound } from '../../core/errors.js';
 import { normalizeSlug } from '../../core/slug.js';
 import type { AppDeps } from '../context.js';
 import type { DashApp } from './context.js';
 import { bytes, intParam, strParam, time } from './format.js';
+import { checkCsrf } from '../owner-auth.js';
 import { csrfForm } from './guard.js';
 import { setUserContentHeaders } from './headers.js';
 import { href, html } from './html.js';
 import { csrfField, dashboardPage, projectPath } from './layout.js';
 import { callTool } from './tool-call.js';
+import { readUploadForm } from './upload-form.js';
 import type { Project } from '../../core/projects.js';
 
 const PER_PAGE = 100;
-/** The largest file any asset type allows, plus room for the form's other fields and multipart framing. */
-const UPLOAD_BODY_MAX = Math.max(...Object.values(ASSET_KINDS).map((k) => k.maxBytes)) + 64 * 1024;
 
 const fileHref = (project: Project, slug: string): string => href(projectPath(project, '/asset/file'), { slug });
 
@@ -60,8 +58,6 @@ export function mountAssets(app: DashApp, deps: AppDeps): void {
       body: html`<h1>Assets</h1>
 <section class="card" aria-labelledby="upload"><h2 id="upload">Upload a file</h2>
 <form method="post" action="${base}" enctype="multipart/form-data">${csrfField(owner)}
-<label for="file">File</label><input id="file" name="file" type="file" required aria-describedby="file-help">
-<p id="file-help" class="muted">jpg, png, gif, webp, svg, pdf up to 5 MB; woff, woff2, ttf up to 2 MB; ico, json, css, js, txt, xml, html up to 1 MB. The bytes must match the extension.</p>
 <label for="path">Path on the site <span class="muted">(optional)</span></label><input id="path" name="path" type="text" maxlength="255" placeholder="images/logo.png" aria-describedby="path-help">
 <p id="path-help" class="muted">Empty: the file's own name, at the site's root.</p>
 <fieldset><legend>Who can get it</legend>
@@ -69,34 +65,29 @@ export function mountAssets(app: DashApp, deps: AppDeps): void {
 <label class="inline"><input type="radio" name="visibility" value="private"> Private: only through download links (files you sell)</label></fieldset>
 <label for="alt">Alt text <span class="muted">(images)</span></label><input id="alt" name="alt" type="text" maxlength="1000">
 <label class="inline"><input type="checkbox" name="overwrite" value="on"> Replace a file at the same path</label>
+<label for="file">File</label><input id="file" name="file" type="file" required aria-describedby="file-help">
+<p id="file-help" class="muted">Public: jpg, png, gif, webp, svg, pdf up to 5 MB; woff, woff2, ttf up to 2 MB; ico, json, css, js, txt, xml, html up to 1 MB. Private files may be larger (up to ${bytes(deps.core.limits.maxPrivateBytes)}) and may also be zip, epub, mp3, m4a, wav, flac, ogg, mp4, webm, mov, docx, xlsx, pptx, csv or md. The bytes must match the extension; a large file streams straight to storage.</p>
 <button type="submit">Upload</button></form></section>
 <h2 id="files">Files</h2><p class="muted" role="status">${total} ${total === 1 ? 'file' : 'files'}.</p>
 ${assets.length ? html`<div class="table-wrap"><table><caption class="sr">Assets</caption><thead><tr><th scope="col"><span class="sr">Thumbnail</span></th><th scope="col">Path</th><th scope="col">Type</th><th scope="col" class="num">Size</th><th scope="col">Visibility</th><th scope="col">Updated</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${rows}</tbody></table></div>${pager}` : ''}`,
     });
   });
 
-  // The body is counted as it streams in and refused past the largest file a type allows, before
-  // it is all read; the bytes then take the tool's path (type sniffing, size per type, quota).
-  app.post(
-    '/p/:pid/assets',
-    bodyLimit({
-      maxSize: UPLOAD_BODY_MAX,
-      onError: () => {
-        throw new SitepubError('PAYLOAD_TOO_LARGE', `The upload is over ${bytes(UPLOAD_BODY_MAX)}; no file type allows that much.`);
-      },
-    }),
-    async (c) => {
-      const form = await csrfForm(c);
-      const file = form.file;
-      if (typeof file === 'string' || !file || file.size === 0) throw invalid('Choose a file to upload (it must not be empty).', { field: 'file' });
+  // The form streams: its fields, then the file straight into storage under the asset rules
+  // (AssetService.uploadStream, as an upload URL's PUT: the type from the first bytes, the size per
+  // type, the quota), so a private file for sale may be as large as SITEPUB_MAX_PRIVATE_BYTES.
+  app.post('/p/:pid/assets', async (c) => {
+    const project = c.get('project');
+    const owner = c.get('owner');
+    const asset = await readUploadForm(c.req.raw, async (form, file) => {
+      checkCsrf(owner, form.csrf);
       const visibility = strParam(form.visibility);
       if (visibility !== 'public' && visibility !== 'private') throw invalid('Choose who can get the file: public or private.', { field: 'visibility' });
       const slug = strParam(form.path)?.replace(/^\/+/, '') ?? slugFromFileName(file.name);
-      const content = Buffer.from(await file.arrayBuffer()).toString('base64');
-      const r = await callTool<{ slug: string }>(c, deps, 'assets_upload', { slug, content, private: visibility === 'private', overwrite: form.overwrite === 'on', alt: strParam(form.alt) });
-      return c.redirect(href(projectPath(c.get('project'), '/assets'), { done: 'uploaded', slug: r.slug }), 303);
-    },
-  );
+      return deps.core.assets.uploadStream(project, { slug, private: visibility === 'private', overwrite: form.overwrite === 'on', alt: strParam(form.alt) }, file.bytes);
+    });
+    return c.redirect(href(projectPath(project, '/assets'), { done: 'uploaded', slug: asset.slug }), 303);
+  });
 
   // The bytes, for thumbnails (and for the owner to open): user content under a sandbox CSP, so an
   // SVG opened here runs nothing on the platform origin; anything but an image downloads.

@@ -1,0 +1,86 @@
+import { Readable } from 'node:stream';
+import { Busboy, type BusboyInstance } from '@fastify/busboy';
+import { invalid } from '../../core/errors.js';
+
+/** The upload form's file, as it arrives. */
+export interface StreamedFile {
+  /** The name the browser gave (no folders). */
+  name: string;
+  /** Its bytes, read once, as they arrive: never held whole. */
+  bytes: AsyncIterable<Uint8Array>;
+}
+
+/** The form's text fields are short (a path, a choice, alt text, the CSRF token). */
+const FIELD_MAX = 4096;
+
+/**
+ * Reads a multipart upload form as it streams in (the dashboard's "Upload a file"): the text
+ * fields first, then `take` is handed them and the file, whose bytes it reads as they arrive, so
+ * a 500 MB file for sale is never held in memory (Hono's parseBody reads the whole body first).
+ * The form puts its file input last, so the browser sends every field before the file; a body
+ * that sends the file first is refused, nothing stored. One file, a few short fields.
+ */
+export function readUploadForm<T>(req: Request, take: (fields: Readonly<Record<string, string>>, file: StreamedFile) => Promise<T>): Promise<T> {
+  const type = req.headers.get('content-type') ?? '';
+  if (!/^multipart\/form-data\b/i.test(type) || !req.body) throw invalid('Send the upload form as multipart/form-data, with a file.', { field: 'file' });
+  let parser: BusboyInstance;
+  try {
+    parser = Busboy({ headers: { 'content-type': type }, limits: { files: 1, fields: 20, parts: 21, fieldSize: FIELD_MAX } });
+  } catch {
+    throw invalid('The upload form is malformed (its multipart boundary is missing).', { field: 'file' });
+  }
+  const body = Readable.fromWeb(req.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  return new Promise<T>((resolve, reject) => {
+    const fields: Record<string, string> = {};
+    let taken = false;
+    let settled = false;
+    const finish = (f: () => void): void => {
+      if (settled) return;
+      settled = true;
+      f();
+    };
+    const fail = (e: unknown): void =>
+      finish(() => {
+        body.unpipe(parser);
+        body.resume();
+        reject(e);
+      });
+    parser.on('field', (name, value, _nameTruncated, valueTruncated) => {
+      if (valueTruncated) return fail(invalid(`The form field ${name} is over ${FIELD_MAX} characters.`, { field: name }));
+      fields[name] = value;
+    });
+    parser.on('file', (name, stream, fileName) => {
+      if (name !== 'file' || taken) {
+        stream.resume();
+        return;
+      }
+      taken = true;
+      // Cut off midway (the browser closed, the network failed): said in the form's own words.
+      const bytes = (async function* (): AsyncGenerator<Uint8Array> {
+        let size = 0;
+        try {
+          for await (const piece of stream as AsyncIterable<Uint8Array>) {
+            size += piece.byteLength;
+            yield piece;
+          }
+        } catch {
+          throw invalid('The upload was cut off before the end of the file. Nothing was stored; try again.', { field: 'file' });
+        }
+        if (size === 0) throw invalid('Choose a file to upload (it must not be empty).', { field: 'file' });
+      })();
+      take({ ...fields }, { name: fileName, bytes }).then(
+        (r) => finish(() => resolve(r)),
+        (e: unknown) => {
+          stream.resume();
+          fail(e);
+        },
+      );
+    });
+    parser.on('error', () => fail(invalid('The upload form is malformed or was cut off. Nothing was stored; try again.', { field: 'file' })));
+    parser.on('finish', () => {
+      if (!taken) fail(invalid('Choose a file to upload (it must not be empty).', { field: 'file' }));
+    });
+    body.on('error', () => fail(invalid('The upload was cut off before the end of the file. Nothing was stored; try again.', { field: 'file' })));
+    body.pipe(parser);
+  });
+}
