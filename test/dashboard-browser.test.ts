@@ -88,6 +88,17 @@ describe('the dashboard in Chromium (built server, real sockets)', () => {
     await page.locator(`a[href="/dashboard/p/${projectId}"]`).first().click();
     expect(await page.getByRole('link', { name: `${siteUrl}/` }).count()).toBeGreaterThan(0);
     await shot('02-overview');
+    // A custom domain: added from the overview, its TXT record shown to copy; removed after a confirmation.
+    // (Check DNS would ask the system's resolver: the app.request tests cover it with a resolver of their own.)
+    await page.getByLabel('Add a domain').fill('www.bakery-example.com');
+    await page.getByRole('button', { name: 'Add domain' }).click();
+    expect(await page.getByRole('status').first().textContent()).toContain('create the TXT record shown below');
+    const domainRow = page.locator('section[aria-labelledby="domains"] tbody tr', { hasText: 'www.bakery-example.com' });
+    expect(await domainRow.textContent()).toMatch(/pending.*_sitepub\S*\.www\.bakery-example\.com.*sitepub-verify=/s);
+    await shot('02b-domain-pending');
+    page.once('dialog', (d) => void d.accept());
+    await domainRow.getByRole('button', { name: /Remove/ }).click();
+    expect(await page.getByRole('status').first().textContent()).toContain('Removed www.bakery-example.com');
   });
 
   it.skipIf(!HAVE_CHROMIUM)('pages: search, live preview sandboxed on the site origin, history, diff, one-click rollback', async () => {

@@ -38,8 +38,11 @@ describe('owner dashboard (app.request)', () => {
   const post = (path: string, fields: Record<string, string>, withCsrf = true) =>
     req(path, { method: 'POST', headers: { cookie, ...FORM }, body: new URLSearchParams(withCsrf ? { csrf, ...fields } : fields) });
 
+  /** The DNS the domain checks see: TXT records by name. */
+  const dns = new Map<string, string[][]>();
+
   beforeAll(async () => {
-    env = await makeEnv();
+    env = await makeEnv({ dnsTxt: async (name) => dns.get(name) ?? [] });
     req = makeApp(env);
     ({ cookie, csrf } = await signIn(env, req));
     pid = env.project.id;
@@ -314,6 +317,45 @@ describe('owner dashboard (app.request)', () => {
     const cut = await req(`/dashboard/p/${pid}/assets`, { method: 'POST', headers: { cookie, 'content-type': 'multipart/form-data; boundary=xyz' }, body: `--xyz\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n${csrf}\r\n--xyz\r\nContent-Disposition: form-data; name="visibility"\r\n\r\npublic\r\n--xyz\r\nContent-Disposition: form-data; name="file"; filename="cut.png"\r\n\r\n\x89PNG` });
     expect(cut.status).toBe(422);
     for (const slug of ['clip.mp4', 'early.png', 'empty.png', 'cut.png']) await expect(env.core.assets.getInfo(env.project, slug)).rejects.toThrow(/not found/);
+  });
+
+  it('custom domains on the overview: add shows the TXT record, Check DNS verifies it, remove; the tool checks and errors', async () => {
+    const overview = async () => (await get(`/dashboard/p/${pid}`)).text();
+    expect(await overview()).toContain('The site answers only at its own address');
+    const added = await post(`/dashboard/p/${pid}/domains`, { domain: 'WWW.Bakery-Example.com' });
+    expect(added.status).toBe(303);
+    expect(added.headers.get('location')).toBe(`/dashboard/p/${pid}?done=domain-added&domain=www.bakery-example.com#domains`);
+    const info = (await env.core.domains.list(env.project)).domains[0]!;
+    expect(info).toMatchObject({ domain: 'www.bakery-example.com', status: 'pending' });
+    let page = await (await get(added.headers.get('location')!)).text();
+    expect(page).toContain('create the TXT record shown below');
+    expect(page).toContain(info.txt_name);
+    expect(page).toContain(info.txt_value);
+    expect(page).toContain('status-pending');
+
+    // Checked before the record exists: still pending, and the page says so.
+    const early = await post(`/dashboard/p/${pid}/domains/verify`, { domain: info.domain });
+    expect(early.headers.get('location')).toContain('done=domain-pending');
+    dns.set(info.txt_name, [[info.txt_value]]);
+    const verified = await post(`/dashboard/p/${pid}/domains/verify`, { domain: info.domain });
+    expect(verified.headers.get('location')).toContain('done=domain-verified');
+    page = await (await get(verified.headers.get('location')!)).text();
+    expect(page).toContain('is verified and serves this site');
+    expect(page).toContain('status-verified');
+    expect(page).toContain(`<a href="https://www.bakery-example.com/"><code>www.bakery-example.com</code></a>`);
+
+    // The tool's own refusals, as pages; no token, no change; another project's domain is not found here.
+    const bad = await post(`/dashboard/p/${pid}/domains`, { domain: 'https://x.example.com/path' });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain('not a bare domain name');
+    expect((await post(`/dashboard/p/${pid}/domains`, { domain: 'shop.example.com' }, false)).status).toBe(403);
+    await env.core.domains.add(other, 'other-bakery.example.com');
+    expect((await post(`/dashboard/p/${pid}/domains/remove`, { domain: 'other-bakery.example.com' })).status).toBe(404);
+    expect((await env.core.domains.list(other)).domains).toHaveLength(1);
+
+    const removed = await post(`/dashboard/p/${pid}/domains/remove`, { domain: info.domain });
+    expect(removed.headers.get('location')).toContain('done=domain-removed');
+    expect((await env.core.domains.list(env.project)).domains).toHaveLength(0);
   });
 
   it('download links: create (shown once) with the tool checks, status filters, revoke, statistics with refusals', async () => {

@@ -3,6 +3,7 @@ import type { AppDeps } from '../context.js';
 import { mountApps } from './apps.js';
 import { mountAssets } from './assets.js';
 import type { DashEnv } from './context.js';
+import { mountDomains } from './domains.js';
 import { mountDownloads } from './downloads.js';
 import { dashboardError, requireOwner, requireProject } from './guard.js';
 import { setDashboardHeaders } from './headers.js';
@@ -38,6 +39,7 @@ export function dashboardApp(deps: AppDeps): Hono<DashEnv> {
   mountProjects(app, deps);
   mountOverview(app, deps);
   mountApps(app, deps);
+  mountDomains(app, deps);
   mountPages(app, deps);
   mountPage(app, deps);
   mountPageVersion(app, deps);

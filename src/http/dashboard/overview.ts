@@ -7,6 +7,7 @@ import { html, type Child } from './html.js';
 import { csrfField, dashboardPage, projectPath } from './layout.js';
 import { notFound } from '../../core/errors.js';
 import { connectedAppsSection } from './apps.js';
+import { domainNotice, domainsSection } from './domains.js';
 import type { SiteStats } from '../../core/analytics/index.js';
 import { viewsChart } from './chart.js';
 
@@ -26,8 +27,8 @@ ${rows(v.referrers.slice(0, 10).map((r) => ({ name: r.host, views: r.views })), 
 }
 
 /**
- * A project's overview: its site URL and status, storage, the API tokens of the project (create,
- * shown once; revoke) and the connected apps (OAuth grants; apps.ts).
+ * A project's overview: its site URL and status, storage, its custom domains (domains.ts), the API
+ * tokens of the project (create, shown once; revoke) and the connected apps (OAuth grants; apps.ts).
  */
 async function overviewPage(c: DashContext, deps: AppDeps, extra: { newToken?: IssuedToken; notice?: Child } = {}): Promise<Response> {
   const { core } = deps;
@@ -51,7 +52,10 @@ async function overviewPage(c: DashContext, deps: AppDeps, extra: { newToken?: I
     owner,
     project,
     section: 'overview',
-    notice: extra.notice ?? (c.req.query('created') === '1' ? 'Project created.' : c.req.query('done') === 'revoked' ? 'Token revoked.' : c.req.query('done') === 'app-revoked' ? 'App disconnected.' : undefined),
+    notice:
+      extra.notice ??
+      domainNotice(c.req.query('done'), c.req.query('domain')) ??
+      (c.req.query('created') === '1' ? 'Project created.' : c.req.query('done') === 'revoked' ? 'Token revoked.' : c.req.query('done') === 'app-revoked' ? 'App disconnected.' : undefined),
     body: html`<h1>${project.name}</h1>${fresh}
 <section class="card" aria-labelledby="site"><h2 id="site">Site</h2><dl class="facts">
 <dt>Address</dt><dd><a href="${status.url}/">${status.url}/</a></dd>
@@ -60,6 +64,7 @@ async function overviewPage(c: DashContext, deps: AppDeps, extra: { newToken?: I
 <dt>Assets</dt><dd><a href="${base}/assets">${status.assets_count}</a></dd>
 <dt>Storage</dt><dd>${bytes(usage.used)} of ${usage.quota === 0 ? 'unlimited' : bytes(usage.quota)}</dd>
 <dt>Project id</dt><dd><code>${project.id}</code></dd><dt>Created</dt><dd>${time(project.created_at)}</dd></dl></section>
+${await domainsSection(c, deps)}
 ${pageViewsSection(views)}
 <section class="card" aria-labelledby="tokens"><h2 id="tokens">API tokens</h2>
 ${tokens.length ? html`<div class="table-wrap"><table><caption class="sr">API tokens of this project</caption><thead><tr><th scope="col">Token</th><th scope="col">Scope</th><th scope="col">Created</th><th scope="col">Status</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${tokenRows}</tbody></table></div>` : html`<p>No API token for this project.</p>`}

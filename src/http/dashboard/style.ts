@@ -38,8 +38,8 @@ th,td{padding:.45rem .6rem;border-bottom:1px solid #eee;text-align:left;vertical
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 td form{margin:.2rem 0 0}td code{word-break:normal;overflow-wrap:anywhere}
 .status{display:inline-block;padding:0 .45rem;border-radius:1rem;font-size:.85rem;border:1px solid #999}
-.status-active,.status-published{background:#dcfce7;border-color:#15803d}.status-expired,.status-empty{background:#f3f4f6}
-.status-exhausted{background:#fef9c3;border-color:#a16207}.status-revoked{background:#fee2e2;border-color:#b91c1c}
+.status-active,.status-published,.status-verified{background:#dcfce7;border-color:#15803d}.status-expired,.status-empty{background:#f3f4f6}
+.status-exhausted,.status-pending{background:#fef9c3;border-color:#a16207}.status-revoked{background:#fee2e2;border-color:#b91c1c}
 .filters{display:flex;flex-wrap:wrap;gap:.4rem;list-style:none;padding:0;margin:.5rem 0}
 .filters a{display:block;padding:.25rem .8rem;border:1px solid #999;border-radius:1rem;text-decoration:none;color:#111;background:#fff}
 .filters a[aria-current=page]{background:#111;color:#fff;border-color:#111}
