@@ -148,6 +148,10 @@ describe.each(DIALECTS.map((d) => [label(d), d] as const))('OAuth endpoints on %
       expect(await s.core.db.kysely.selectFrom('pages').select('slug').execute()).toEqual([]);
       const batch = await mcp(s.base, JSON.stringify([JSON.parse(call('pages_list')), JSON.parse(call('pages_delete', { slug: 'a.html' }))]), access_token);
       expect(batch.status).toBe(403);
+      // The rollback button of the page-preview view calls an app-only write tool: the same step-up.
+      const fromView = await mcp(s.base, call('apps_page_rollback', { slug: 'a.html', version: 1 }), access_token);
+      expect(fromView.status).toBe(403);
+      expect(fromView.headers.get('www-authenticate')).toMatch(/^Bearer error="insufficient_scope", scope="sitepub:write"/);
       const read = await mcp(s.base, call('pages_list'), access_token);
       expect(read.status).toBe(200);
       expect(JSON.stringify(await read.json())).not.toContain('isError":true');

@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import { appTools } from '../../tools/apps.js';
 import { ALL_TOOLS } from '../../tools/index.js';
 import { authenticateBearer, type AcceptedCredentials } from '../core/credentials.js';
 import { toErrorBody } from '../core/errors.js';
@@ -10,8 +11,8 @@ import { bearer } from './respond.js';
 
 const jsonRpcError = (message: string, code = -32000) => ({ jsonrpc: '2.0', error: { code, message }, id: null });
 
-/** Tools that change something (readOnlyHint false): they need a token with write scope. */
-const WRITE_TOOLS: ReadonlySet<string> = new Set(ALL_TOOLS.filter((t) => !t.annotations.readOnlyHint).map((t) => t.name));
+/** Tools that change something (readOnlyHint false), the model's and the app-only ones its views call (a view's rollback button): they need a token with write scope. */
+const WRITE_TOOLS: ReadonlySet<string> = new Set([...ALL_TOOLS, ...appTools].filter((t) => !t.annotations.readOnlyHint).map((t) => t.name));
 
 /** The first write tool a JSON-RPC message (or batch) calls, if any. A body that is not JSON is the MCP handler's to refuse. */
 export function writeToolCalled(body: string): string | undefined {
