@@ -1,6 +1,7 @@
+import { connect as netConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Project } from '../src/core/projects.js';
-import { makeApp, makeEnv, PNG_1PX, PDF_MIN, type TestEnv } from './helpers.js';
+import { listenOnLoopback, makeApp, makeEnv, PNG_1PX, PDF_MIN, type TestEnv } from './helpers.js';
 
 /**
  * The owner's dashboard through app.request (docs/dashboard.md): every route needs the signed-in
@@ -319,6 +320,44 @@ describe('owner dashboard (app.request)', () => {
     for (const slug of ['clip.mp4', 'early.png', 'empty.png', 'cut.png']) await expect(env.core.assets.getInfo(env.project, slug)).rejects.toThrow(/not found/);
   });
 
+  it('assets: the streamed form survives broken and hostile bodies (no crash, no hang, nothing half-stored)', async () => {
+    const multipart = (body: string) => req(`/dashboard/p/${pid}/assets`, { method: 'POST', headers: { cookie, 'content-type': 'multipart/form-data; boundary=XB' }, body });
+    const part = (name: string, value: string, file?: string) => `--XB\r\nContent-Disposition: form-data; name="${name}"${file ? `; filename="${file}"` : ''}\r\n\r\n${value}\r\n`;
+    // A file part under another name, cut off: its stream fails with nobody reading it (this crashed the process).
+    expect((await multipart(`--XB\r\nContent-Disposition: form-data; name="upload"; filename="a.txt"\r\n\r\nhello`)).status).toBe(422);
+    // A field after the file is not the form's: ignored, even an oversized one; the file is stored.
+    const late = await multipart(`${part('csrf', csrf)}${part('visibility', 'public')}${part('file', 'late file', 'late.txt')}${part('alt', 'x'.repeat(5000))}--XB--\r\n`);
+    expect(late.status).toBe(303);
+    expect(await env.core.assets.getInfo(env.project, 'late.txt')).toMatchObject({ size_bytes: 9, alt: null });
+    // The tool's own limits on the fields: alt text over 1,000 characters is refused, nothing stored.
+    const longAlt = await multipart(`${part('csrf', csrf)}${part('visibility', 'public')}${part('alt', 'a'.repeat(1001))}${part('file', 'x', 'alt.txt')}--XB--\r\n`);
+    expect(longAlt.status).toBe(422);
+    expect(await longAlt.text()).toContain('alt');
+    await expect(env.core.assets.getInfo(env.project, 'alt.txt')).rejects.toThrow(/not found/);
+
+    // A browser that goes away in the middle of a file: the upload ends, its staged chunks go.
+    const server = await listenOnLoopback(env.core);
+    try {
+      const head = `${part('csrf', csrf)}${part('visibility', 'private')}--XB\r\nContent-Disposition: form-data; name="file"; filename="gone.mp4"\r\n\r\n`;
+      const socket = netConnect(server.port, '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      socket.write(`POST /dashboard/p/${pid}/assets HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nCookie: ${cookie}\r\nContent-Type: multipart/form-data; boundary=XB\r\nContent-Length: ${50 * 1024 * 1024}\r\n\r\n${head}`);
+      const video = Buffer.alloc(3 * 1024 * 1024);
+      Buffer.from('\0\0\0\x20ftypisom\0\0\0\0isomiso2', 'latin1').copy(video);
+      await new Promise<void>((resolve) => socket.write(video, () => resolve()));
+      const staged = async () => Number((await env.core.db.kysely.selectFrom('blob_staging').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+      // The upload is under way (its chunks staged) when the connection drops.
+      for (let i = 0; i < 100 && (await staged()) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await staged()).toBe(1);
+      socket.destroy();
+      for (let i = 0; i < 100 && (await staged()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(await staged()).toBe(0);
+      await expect(env.core.assets.getInfo(env.project, 'gone.mp4')).rejects.toThrow(/not found/);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('custom domains on the overview: add shows the TXT record, Check DNS verifies it, remove; the tool checks and errors', async () => {
     const overview = async () => (await get(`/dashboard/p/${pid}`)).text();
     expect(await overview()).toContain('The site answers only at its own address');
@@ -353,6 +392,9 @@ describe('owner dashboard (app.request)', () => {
     expect((await post(`/dashboard/p/${pid}/domains/remove`, { domain: 'other-bakery.example.com' })).status).toBe(404);
     expect((await env.core.domains.list(other)).domains).toHaveLength(1);
 
+    // The notice comes from the data, not from the link: a crafted query claims nothing.
+    const spoof = await (await get(`/dashboard/p/${pid}?done=domain-verified&domain=evil.example.com`)).text();
+    expect(spoof).not.toContain('evil.example.com');
     const removed = await post(`/dashboard/p/${pid}/domains/remove`, { domain: info.domain });
     expect(removed.headers.get('location')).toContain('done=domain-removed');
     expect((await env.core.domains.list(env.project)).domains).toHaveLength(0);

@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import contentDisposition from 'content-disposition';
-import type { AssetInfo } from '../../core/assets.js';
+import type { AssetInfo, AssetStreamInput } from '../../core/assets.js';
+import { assetUploadItem } from '../../../schemas/assets.js';
+import { parseToolInput } from '../../../tools/define.js';
 import { invalid, notFound } from '../../core/errors.js';
 import { normalizeSlug } from '../../core/slug.js';
 import type { AppDeps } from '../context.js';
@@ -16,6 +18,9 @@ import { readUploadForm } from './upload-form.js';
 import type { Project } from '../../core/projects.js';
 
 const PER_PAGE = 100;
+
+/** What the upload form says of the file, as assets_upload's schema has it (the bytes come as a stream). */
+const STREAMED_UPLOAD = assetUploadItem.pick({ slug: true, alt: true, overwrite: true, private: true });
 
 const fileHref = (project: Project, slug: string): string => href(projectPath(project, '/asset/file'), { slug });
 
@@ -84,7 +89,9 @@ ${assets.length ? html`<div class="table-wrap"><table><caption class="sr">Assets
       const visibility = strParam(form.visibility);
       if (visibility !== 'public' && visibility !== 'private') throw invalid('Choose who can get the file: public or private.', { field: 'visibility' });
       const slug = strParam(form.path)?.replace(/^\/+/, '') ?? slugFromFileName(file.name);
-      return deps.core.assets.uploadStream(project, { slug, private: visibility === 'private', overwrite: form.overwrite === 'on', alt: strParam(form.alt) }, file.bytes);
+      // The fields assets_upload would take, checked by its own schema (alt text at most 1,000 characters, the slug's rules).
+      const input = parseToolInput({ input: STREAMED_UPLOAD }, { slug, private: visibility === 'private', overwrite: form.overwrite === 'on', alt: strParam(form.alt) }) as AssetStreamInput;
+      return deps.core.assets.uploadStream(project, input, file.bytes);
     });
     return c.redirect(href(projectPath(project, '/assets'), { done: 'uploaded', slug: asset.slug }), 303);
   });

@@ -46,12 +46,18 @@ export function mountDomains(app: DashApp, deps: AppDeps): void {
   app.post('/p/:pid/domains/remove', async (c) => back(c, { done: 'domain-removed', domain: (await run<{ domain: string }>(c, DOMAINS_REMOVE)).domain }));
 }
 
-/** The notice after a domain action (the overview shows it), from the redirect's query. */
-export function domainNotice(done: string | undefined, domain: string | undefined): Html | undefined {
-  if (!domain) return undefined;
-  if (done === 'domain-added') return html`Added <code>${domain}</code>: create the TXT record shown below at your DNS provider, then press Check DNS.`;
-  if (done === 'domain-verified') return html`<code>${domain}</code> is verified and serves this site.`;
-  if (done === 'domain-pending') return html`The TXT record for <code>${domain}</code> was not found yet. DNS changes can take minutes to an hour; check again later.`;
-  if (done === 'domain-removed') return html`Removed <code>${domain}</code>.`;
+/**
+ * The notice after a domain action (the overview shows it), from the redirect's query, said only
+ * as the data has it: a crafted link cannot make the page claim a domain is verified.
+ */
+export async function domainNotice(c: DashContext, deps: AppDeps): Promise<Html | undefined> {
+  const done = c.req.query('done');
+  const name = c.req.query('domain');
+  if (!name || !done?.startsWith('domain-')) return undefined;
+  const d = (await deps.core.domains.list(c.get('project'))).domains.find((x) => x.domain === name);
+  if (!d) return done === 'domain-removed' ? html`Removed <code>${name}</code>.` : undefined;
+  if (d.status === 'verified') return done === 'domain-added' ? html`<code>${d.domain}</code> is already verified and serves this site.` : html`<code>${d.domain}</code> is verified and serves this site.`;
+  if (done === 'domain-added') return html`Added <code>${d.domain}</code>: create the TXT record shown below at your DNS provider, then press Check DNS.`;
+  if (done === 'domain-pending') return html`The TXT record for <code>${d.domain}</code> was not found yet. DNS changes can take minutes to an hour; check again later.`;
   return undefined;
 }

@@ -54,7 +54,7 @@ async function overviewPage(c: DashContext, deps: AppDeps, extra: { newToken?: I
     section: 'overview',
     notice:
       extra.notice ??
-      domainNotice(c.req.query('done'), c.req.query('domain')) ??
+      (await domainNotice(c, deps)) ??
       (c.req.query('created') === '1' ? 'Project created.' : c.req.query('done') === 'revoked' ? 'Token revoked.' : c.req.query('done') === 'app-revoked' ? 'App disconnected.' : undefined),
     body: html`<h1>${project.name}</h1>${fresh}
 <section class="card" aria-labelledby="site"><h2 id="site">Site</h2><dl class="facts">

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { finished, Readable } from 'node:stream';
 import { Busboy, type BusboyInstance } from '@fastify/busboy';
 import { invalid } from '../../core/errors.js';
 
@@ -32,55 +32,73 @@ export function readUploadForm<T>(req: Request, take: (fields: Readonly<Record<s
   const body = Readable.fromWeb(req.body as import('node:stream/web').ReadableStream<Uint8Array>);
   return new Promise<T>((resolve, reject) => {
     const fields: Record<string, string> = {};
-    let taken = false;
+    /** The file part being read, until it ends. */
+    let reading: Readable | undefined;
+    /** take's answer, once the file part has begun: from then on it alone settles the form. */
+    let taken: Promise<T> | undefined;
     let settled = false;
-    const finish = (f: () => void): void => {
+    const settle = (ok: boolean, value: unknown): void => {
       if (settled) return;
       settled = true;
-      f();
+      if (ok) resolve(value as T);
+      else reject(value);
     };
-    const fail = (e: unknown): void =>
-      finish(() => {
-        body.unpipe(parser);
-        body.resume();
-        reject(e);
-      });
+    // The body or its framing failed (the client went away, the multipart is malformed): the file
+    // being read fails with it, so take's read ends and its staged bytes are dropped; before any
+    // file the form is refused. After the file has ended, take decides (the file arrived whole).
+    const broken = (message: string): void => {
+      const e = invalid(message, { field: 'file' });
+      if (reading) reading.destroy(e);
+      else if (!taken) settle(false, e);
+    };
     parser.on('field', (name, value, _nameTruncated, valueTruncated) => {
-      if (valueTruncated) return fail(invalid(`The form field ${name} is over ${FIELD_MAX} characters.`, { field: name }));
+      if (taken || settled) return; // the form sends its file last: anything after it is not the form's
+      if (valueTruncated) return settle(false, invalid(`The form field ${name} is over ${FIELD_MAX} characters.`, { field: name }));
       fields[name] = value;
     });
     parser.on('file', (name, stream, fileName) => {
-      if (name !== 'file' || taken) {
+      // Its failure is seen by its reader (take) or by nobody: never an unhandled 'error' event.
+      stream.on('error', () => {});
+      if (name !== 'file' || taken || settled) {
         stream.resume();
         return;
       }
-      taken = true;
-      // Cut off midway (the browser closed, the network failed): said in the form's own words.
-      const bytes = (async function* (): AsyncGenerator<Uint8Array> {
-        let size = 0;
-        try {
-          for await (const piece of stream as AsyncIterable<Uint8Array>) {
-            size += piece.byteLength;
-            yield piece;
-          }
-        } catch {
-          throw invalid('The upload was cut off before the end of the file. Nothing was stored; try again.', { field: 'file' });
-        }
-        if (size === 0) throw invalid('Choose a file to upload (it must not be empty).', { field: 'file' });
-      })();
-      take({ ...fields }, { name: fileName, bytes }).then(
-        (r) => finish(() => resolve(r)),
+      reading = stream;
+      stream.once('end', () => {
+        if (reading === stream) reading = undefined;
+      });
+      taken = take({ ...fields }, { name: fileName, bytes: fileBytes(stream) });
+      taken.then(
+        (r) => settle(true, r),
         (e: unknown) => {
-          stream.resume();
-          fail(e);
+          stream.resume(); // refused before the end (wrong type, no token): the rest is read and dropped
+          settle(false, e);
         },
       );
     });
-    parser.on('error', () => fail(invalid('The upload form is malformed or was cut off. Nothing was stored; try again.', { field: 'file' })));
+    parser.on('error', () => broken('The upload form is malformed or was cut off. Nothing was stored; try again.'));
     parser.on('finish', () => {
-      if (!taken) fail(invalid('Choose a file to upload (it must not be empty).', { field: 'file' }));
+      if (!taken) settle(false, invalid('Choose a file to upload (it must not be empty).', { field: 'file' }));
     });
-    body.on('error', () => fail(invalid('The upload was cut off before the end of the file. Nothing was stored; try again.', { field: 'file' })));
+    finished(body, (err) => {
+      if (!err) return;
+      broken('The upload was cut off before the end of the file. Nothing was stored; try again.');
+      parser.destroy();
+    });
     body.pipe(parser);
   });
+}
+
+/** A file part's bytes; cut off midway (the browser closed, the network failed), said in the form's own words. */
+async function* fileBytes(stream: Readable): AsyncGenerator<Uint8Array> {
+  let size = 0;
+  try {
+    for await (const piece of stream as AsyncIterable<Uint8Array>) {
+      size += piece.byteLength;
+      yield piece;
+    }
+  } catch {
+    throw invalid('The upload was cut off before the end of the file. Nothing was stored; try again.', { field: 'file' });
+  }
+  if (size === 0) throw invalid('Choose a file to upload (it must not be empty).', { field: 'file' });
 }
