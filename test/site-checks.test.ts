@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckPool, type AnalyzeJob } from '../src/core/sites/check-pool.js';
 import { analyzePage, checkPage, refSlugs, resolveChecks, siteIndex, type SiteIndex } from '../src/core/sites/check.js';
@@ -43,6 +47,25 @@ describe('page checks', () => {
     expect(checkPage('index.html', EVERY_KIND, {}, {}, SITE, SITE_URL)).toEqual(warnings);
   });
 
+  it('content a table pushes out is found wherever the table is; valid tables and misnested inline markup are not taken for it', () => {
+    const nesting = (content: string) => resolveChecks('t.html', analyzePage('t.html', `<!doctype html><title>t</title>${content}`, {}, {}, SITE_URL), SITE).filter((w) => w.type === 'invalid_nesting');
+    const table = (w: { message: string }) => /before the table/.test(w.message);
+    // Text, in a body the parser made up, after a paragraph and a line break (the moved text joins that text).
+    expect(nesting('<p>a</p>\n<table>oops<tr><td>a</td></tr></table>').filter(table).map((w) => w.line)).toEqual([2]);
+    expect(resolveChecks('t.html', analyzePage('t.html', '<p>x</p><table>oops<tr><td>a</td></tr></table>', { title: 'T' }, {}, SITE_URL), SITE).filter(table)).toHaveLength(1);
+    expect(nesting('<table><tr><td>x</td></tr>\n<div>moved</div></table>').filter(table).map((w) => w.message.slice(0, 5))).toEqual(['<div>']);
+    // Valid tables: caption, colgroup, thead, nested tables, script, template, hidden input.
+    expect(nesting('<table><caption>c</caption><colgroup><col></colgroup><thead><tr><th>h</th></tr></thead><tbody><tr><td><table><tr><td>n</td></tr></table></td></tr></tbody></table><p>after</p>')).toEqual([]);
+    expect(nesting('<table><script>var a</script><template><p>x</p></template><input type="hidden" name="a"><tr><td>a</td></tr></table>')).toEqual([]);
+    // Misnested inline markup without a table is never told to move something out of a table.
+    expect(nesting('<p><b>x<p>y').some(table)).toBe(false);
+  });
+
+  it('a link to a path no page could have (a NUL, from %00) is a broken link, not a failed lookup', () => {
+    const items = analyzePage('n.html', '<!doctype html><title>n</title><a href="/x%00y">x</a>', {}, {}, SITE_URL);
+    expect(resolveChecks('n.html', items, SITE).map((w) => w.type)).toEqual(['broken_link']);
+  });
+
   it('a page with many findings still gets the right line for each (found once, not by splitting the page each time)', () => {
     const lines = Array.from({ length: 3000 }, (_, i) => `<img src="/i/${i}.png">`);
     const content = `<!doctype html><title>x</title>\n${lines.join('\n')}`;
@@ -84,6 +107,21 @@ describe('page checks', () => {
       expect(resolveChecks('big.html', items[0]!, SITE)).toEqual([]);
     });
 
+    it('a thread that dies is replaced, its batch checked inline; after three in a row every check runs inline', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'sitepub-check-worker-'));
+      const crashing = pathToFileURL(path.join(dir, 'crash.mjs'));
+      writeFileSync(crashing, "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => process.exit(3));\n");
+      const pool = new CheckPool({ inlineChars: 0, workerFile: crashing });
+      pools.push(pool);
+      const want = jobs.map((j) => analyzePage(j.slug, j.content, j.meta, j.seo, j.siteUrl));
+      for (let i = 0; i < 3; i++) expect(await pool.analyze(jobs)).toEqual(want);
+      expect(pool.threaded).toBe(false);
+      // No fourth thread: the next batch does not start one.
+      expect(await pool.analyze(jobs)).toEqual(want);
+      expect(pool.threaded).toBe(false);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
     it('without a worker file the pages are checked on the calling thread', async () => {
       const pool = new CheckPool({ inlineChars: 0, workerFile: null });
       pools.push(pool);
@@ -116,6 +154,10 @@ for (const dialect of DIALECTS) {
       expect(fromWrite.map((w) => w.type)).toContain('private_asset');
       const upd = await call(client, PAGES_UPDATE, { slug: 'missing.html', content: '<!doctype html><title>x</title><img src="/img/logo.png" alt="Logo"><a href="/about">About</a>' });
       expect(upd.data.warnings).toBeUndefined();
+      // A link whose path no slug could have (PostgreSQL refuses a NUL as a parameter): a warning, the write answered.
+      const nul = await call(client, PAGES_UPDATE, { slug: 'missing.html', content: '<!doctype html><title>x</title><a href="/x%00y">x</a>' });
+      expect(nul.ok).toBe(true);
+      expect((nul.data.warnings as Array<{ type: string }>).map((w) => w.type)).toEqual(['broken_link']);
     });
   });
 }

@@ -39,18 +39,29 @@ function workerFile(): URL | undefined {
   return undefined;
 }
 
+/** A worker thread and the batches it has not answered yet. */
+interface Slot {
+  worker: Worker;
+  pending: Map<number, { resolve: (r: CheckItem[][]) => void; reject: (e: Error) => void }>;
+  dead: boolean;
+}
+
+/** After this many threads in a row died without answering, pages are checked inline for good. */
+const MAX_FAILURES = 3;
+
 /**
  * Runs large page checks (analyzePage: parse5 with source positions) on one worker thread, so a
  * large page write, a bulk create or a site check never holds up the event loop that serves the
  * sites and the other requests. Started on the first large batch, kept while the process lives (unreferenced
  * when idle, so it never keeps a process alive); if the thread cannot start or dies, the pages are
- * analyzed on the calling thread instead, and the next batch starts a new one.
+ * analyzed on the calling thread instead and the next batch starts a new one, until three in a row
+ * have died: then every check runs inline.
  */
 export class CheckPool {
-  private worker: Worker | undefined;
+  private slot: Slot | undefined;
   private readonly file: URL | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: CheckItem[][]) => void; reject: (e: Error) => void }>();
+  private failures = 0;
 
   constructor(private readonly opts: { inlineChars?: number; workerFile?: URL | null } = {}) {
     this.file = opts.workerFile === null ? undefined : (opts.workerFile ?? workerFile());
@@ -60,7 +71,7 @@ export class CheckPool {
   async analyze(jobs: readonly AnalyzeJob[]): Promise<CheckItem[][]> {
     let chars = 0;
     for (const j of jobs) chars += j.content.length;
-    if (chars < (this.opts.inlineChars ?? INLINE_CHARS) || !this.file) return inline(jobs);
+    if (chars < (this.opts.inlineChars ?? INLINE_CHARS) || !this.file || this.failures >= MAX_FAILURES) return inline(jobs);
     try {
       return await this.send([...jobs]);
     } catch {
@@ -70,46 +81,50 @@ export class CheckPool {
 
   /** Whether a worker thread is running (tests). */
   get threaded(): boolean {
-    return this.worker !== undefined;
+    return this.slot !== undefined;
   }
 
   async close(): Promise<void> {
-    const w = this.worker;
-    this.worker = undefined;
-    if (w) await w.terminate();
+    const s = this.slot;
+    this.slot = undefined;
+    if (s) await s.worker.terminate();
   }
 
   private send(jobs: AnalyzeJob[]): Promise<CheckItem[][]> {
-    const w = this.start();
+    const s = this.start();
     const id = this.nextId++;
     return new Promise<CheckItem[][]>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      if (this.pending.size === 1) w.ref();
-      w.postMessage({ id, jobs } satisfies CheckRequest);
+      s.pending.set(id, { resolve, reject });
+      if (s.pending.size === 1) s.worker.ref();
+      s.worker.postMessage({ id, jobs } satisfies CheckRequest);
     });
   }
 
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const w = new Worker(this.file!);
-    w.unref();
-    w.on('message', (m: CheckReply) => {
-      const p = this.pending.get(m.id);
+  private start(): Slot {
+    if (this.slot) return this.slot;
+    const s: Slot = { worker: new Worker(this.file!), pending: new Map(), dead: false };
+    s.worker.unref();
+    s.worker.on('message', (m: CheckReply) => {
+      const p = s.pending.get(m.id);
       if (!p) return;
-      this.pending.delete(m.id);
-      if (this.pending.size === 0) w.unref();
+      s.pending.delete(m.id);
+      if (s.pending.size === 0) s.worker.unref();
+      this.failures = 0;
       if ('error' in m) p.reject(new Error(m.error));
       else p.resolve(m.results);
     });
+    // Only this thread's batches fail with it (a new thread may already hold the next ones).
     const fail = (e: Error): void => {
-      if (this.worker === w) this.worker = undefined;
-      for (const p of this.pending.values()) p.reject(e);
-      this.pending.clear();
+      if (this.slot === s) this.slot = undefined;
+      if (!s.dead && s.pending.size > 0) this.failures++;
+      s.dead = true;
+      for (const p of s.pending.values()) p.reject(e);
+      s.pending.clear();
     };
-    w.on('error', fail);
-    w.on('exit', (code) => fail(new Error(`page check worker exited with code ${code}`)));
-    this.worker = w;
-    return w;
+    s.worker.on('error', fail);
+    s.worker.on('exit', (code) => fail(new Error(`page check worker exited with code ${code}`)));
+    this.slot = s;
+    return s;
   }
 }
 

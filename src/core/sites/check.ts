@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { parse, type DefaultTreeAdapterMap } from 'parse5';
 import type { Database } from '../../db/schema.js';
+import { normalizeSlug } from '../slug.js';
 
 type Node = DefaultTreeAdapterMap['node'];
 type Element = DefaultTreeAdapterMap['element'];
@@ -48,8 +49,10 @@ const LOOKUP_BATCH = 500;
  */
 export async function siteLookup(db: Kysely<Database>, projectId: string, slugs: readonly string[]): Promise<SiteIndex> {
   const site = { pages: new Set<string>(), assets: new Set<string>(), privateAssets: new Set<string>() };
-  for (let i = 0; i < slugs.length; i += LOOKUP_BATCH) {
-    const part = slugs.slice(i, i + LOOKUP_BATCH);
+  // Only what could be stored: a path from a link may hold anything (a NUL, which PostgreSQL refuses as a parameter).
+  const storable = slugs.filter(isStorableSlug);
+  for (let i = 0; i < storable.length; i += LOOKUP_BATCH) {
+    const part = storable.slice(i, i + LOOKUP_BATCH);
     const [pages, assets] = await Promise.all([
       db.selectFrom('pages').select('slug').where('project_id', '=', projectId).where('slug', 'in', part).execute(),
       db.selectFrom('assets').select(['slug', 'private']).where('project_id', '=', projectId).where('slug', 'in', part).execute(),
@@ -58,6 +61,15 @@ export async function siteLookup(db: Kysely<Database>, projectId: string, slugs:
     for (const a of assets) (a.private === 0 ? site.assets : site.privateAssets).add(a.slug);
   }
   return site;
+}
+
+/** Whether a page or asset could have this slug (normalizeSlug accepts it as it is). */
+function isStorableSlug(s: string): boolean {
+  try {
+    return normalizeSlug(s, 'asset') === s;
+  } catch {
+    return false;
+  }
 }
 
 /** Elements whose end tag HTML lets the author leave out, and void elements (never closed). */
@@ -183,8 +195,30 @@ export function analyzePage(slug: string, content: string, meta: Record<string, 
   let title = typeof meta.title === 'string' && meta.title.trim() !== '' ? true : typeof seo.title === 'string' && seo.title.trim() !== '';
   const seen = new Set<string>();
 
+  /** Elements the parser moved out of a table (foster parenting), reported where they are visited. */
+  const moved = new Set<Node>();
   for (const el of elements(doc)) {
     const loc = el.sourceCodeLocation;
+    // Foster parenting: what a table cannot hold (text or a block outside any cell) is put before
+    // the table, so in the tree it precedes a table that starts earlier in the source. One pass
+    // over the children from the right, remembering the nearest table after each.
+    let tableAt: number | undefined;
+    for (let i = el.childNodes.length - 1; i >= 0; i--) {
+      const k = el.childNodes[i]!;
+      const at = k.sourceCodeLocation;
+      if (isElement(k) && k.tagName === 'table' && at) {
+        tableAt = at.startOffset;
+        continue;
+      }
+      if (tableAt === undefined || !at) continue;
+      if (isElement(k)) {
+        if (at.startOffset > tableAt) moved.add(k);
+      } else if ('value' in k && k.value.trim() !== '' && at.endOffset > tableAt) {
+        // Moved text joins the text before the table: its end, not its start, is inside the table.
+        const text = k.value.trim();
+        warn({ type: 'invalid_nesting', slug, line: lineOf(at.endOffset - 1), message: `The text "${text.length > 40 ? `…${text.slice(-40)}` : text}" is not allowed where it is written (directly inside a <table>, outside any cell): the browser moves it before the table. Put it in a cell, or before or after the table.` });
+      }
+    }
     if (el.tagName === 'title' && el.childNodes.some((c) => 'value' in c && c.value.trim() !== '')) title = true;
     if (el.tagName === 'img' && el.namespaceURI === HTML_NS && attr(el, 'alt') === undefined) {
       warn({ type: 'missing_alt', slug, message: `<img src="${attr(el, 'src') ?? ''}"> has no alt attribute: describe the image for people who cannot see it (alt="" for a decorative one).`, target: attr(el, 'src'), line: lineOf(loc?.startOffset) });
@@ -211,18 +245,8 @@ export function analyzePage(slug: string, content: string, meta: Record<string, 
     } else if (loc.startTag && !loc.endTag && !VOID.has(el.tagName) && !OPTIONAL_END.has(el.tagName) && content[loc.startTag.endOffset - 2] !== '/') {
       warn({ type: 'invalid_nesting', slug, line: lineOf(loc.startTag.startOffset), message: `<${el.tagName}> is never closed where it should be: the browser closes it itself (an end tag is missing or the nesting is wrong, e.g. a <div> inside a <p> or an <a> inside an <a>).` });
     }
-    // Foster parenting: content written inside a table where the table cannot hold it ends up before
-    // the table, so in the tree it precedes a sibling that starts earlier in the source.
-    const kids = el.childNodes;
-    for (let i = 0; i + 1 < kids.length; i++) {
-      const moved = kids[i]!;
-      const next = kids[i + 1]!;
-      const at = moved.sourceCodeLocation?.startOffset;
-      const nextAt = next.sourceCodeLocation?.startOffset;
-      if (at === undefined || nextAt === undefined || at <= nextAt || !isElement(next)) continue;
-      if (!isElement(moved) && !('value' in moved && moved.value.trim() !== '')) continue;
-      const what = isElement(moved) ? `<${moved.tagName}>` : `The text "${(moved as { value: string }).value.trim().slice(0, 40)}"`;
-      warn({ type: 'invalid_nesting', slug, line: lineOf(at), message: `${what} is not allowed where it is written (text or a block directly inside a <${next.tagName}>, outside any cell): the browser moves it before the <${next.tagName}>. Put it in a cell, or before or after the table.` });
+    if (moved.has(el)) {
+      warn({ type: 'invalid_nesting', slug, line: lineOf(loc.startOffset), message: `<${el.tagName}> is not allowed where it is written (directly inside a <table>, outside any cell): the browser moves it before the table. Put it in a cell, or before or after the table.` });
     }
   }
   if (!title) warn({ type: 'missing_title', slug, message: 'The page has no <title> (and no meta.title or seo.title): browsers show the address instead and search results look broken. Add meta.title, or a <title> in the head.' });
