@@ -61,6 +61,13 @@ describe('page checks', () => {
     expect(nesting('<p><b>x<p>y').some(table)).toBe(false);
   });
 
+  it("an SVG's <title> names the drawing: neither the page's title nor a title in the body", () => {
+    const types = (content: string) => resolveChecks('s.html', analyzePage('s.html', content, {}, {}, SITE_URL), SITE).map((w) => w.type);
+    const svg = '<svg viewBox="0 0 10 10" role="img"><title>Logo</title><circle r="4"/></svg>';
+    expect(types(`<!doctype html><title>Home</title><body>${svg}`)).toEqual([]);
+    expect(types(`<!doctype html><body>${svg}`)).toEqual(['missing_title']);
+  });
+
   it('a link to a path no page could have (a NUL, from %00) is a broken link, not a failed lookup', () => {
     const items = analyzePage('n.html', '<!doctype html><title>n</title><a href="/x%00y">x</a>', {}, {}, SITE_URL);
     expect(resolveChecks('n.html', items, SITE).map((w) => w.type)).toEqual(['broken_link']);

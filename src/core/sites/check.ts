@@ -219,7 +219,8 @@ export function analyzePage(slug: string, content: string, meta: Record<string, 
         warn({ type: 'invalid_nesting', slug, line: lineOf(at.endOffset - 1), message: `The text "${text.length > 40 ? `…${text.slice(-40)}` : text}" is not allowed where it is written (directly inside a <table>, outside any cell): the browser moves it before the table. Put it in a cell, or before or after the table.` });
       }
     }
-    if (el.tagName === 'title' && el.childNodes.some((c) => 'value' in c && c.value.trim() !== '')) title = true;
+    // The page's <title> (an SVG's <title> names the drawing, not the page).
+    if (el.tagName === 'title' && el.namespaceURI === HTML_NS && el.childNodes.some((c) => 'value' in c && c.value.trim() !== '')) title = true;
     if (el.tagName === 'img' && el.namespaceURI === HTML_NS && attr(el, 'alt') === undefined) {
       warn({ type: 'missing_alt', slug, message: `<img src="${attr(el, 'src') ?? ''}"> has no alt attribute: describe the image for people who cannot see it (alt="" for a decorative one).`, target: attr(el, 'src'), line: lineOf(loc?.startOffset) });
     }
@@ -255,7 +256,7 @@ export function analyzePage(slug: string, content: string, meta: Record<string, 
   if (head && html) {
     // Head-only elements after the head (a <meta> or <title> in the body) still work, but a <link rel=stylesheet> in the body delays rendering.
     for (const el of elements(html)) {
-      if (el === head || !el.sourceCodeLocation || el.tagName !== 'title' || el.parentNode === head) continue;
+      if (el === head || !el.sourceCodeLocation || el.tagName !== 'title' || el.namespaceURI !== HTML_NS || el.parentNode === head) continue;
       warn({ type: 'head_problem', slug, line: lineOf(el.sourceCodeLocation.startOffset), message: '<title> is inside the body: move it into the <head>.' });
     }
   }
