@@ -294,8 +294,3 @@ export function resolveChecks(slug: string, items: readonly CheckItem[], site: S
   }
   return out;
 }
-
-/** Checks one page as it will be served on a site (analyzePage, then resolveChecks against the site's index). */
-export function checkPage(slug: string, content: string, meta: Record<string, unknown>, seo: Record<string, unknown>, site: SiteIndex, siteUrl: string): SiteWarning[] {
-  return resolveChecks(slug, analyzePage(slug, content, meta, seo, siteUrl), site);
-}
