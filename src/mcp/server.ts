@@ -143,7 +143,8 @@ export function createMcpServer(core: Core, session: McpSession): Server {
       log.debug({ tool: def.name, ms: Math.round(performance.now() - started) }, 'tool ok');
       const tag = answerTag(answer);
       const cacheKey = tag === undefined ? undefined : `${def.name}\u0000${tag}`;
-      const hit = cacheKey === undefined ? undefined : results.get(cacheKey);
+      // Asked already when the tool told its tag first (the same tag, unless a write came between).
+      const hit = cacheKey === undefined || early !== undefined ? undefined : results.get(cacheKey);
       if (hit) return hit;
       const { result, size } = toolResult(def, checkOutput(def, answer), project);
       if (cacheKey !== undefined) results.set(cacheKey, result, size);
