@@ -13,10 +13,9 @@ import { callTool } from './tool-call.js';
  * record that proves the owner controls it; add, check and remove run domains_add, domains_verify
  * and domains_remove (tool-call.ts), the same checks and answers an assistant gets.
  */
-export async function domainsSection(c: DashContext, deps: AppDeps): Promise<Html> {
+export function domainsSection(c: DashContext, domains: readonly DomainInfo[]): Html {
   const project = c.get('project');
   const owner = c.get('owner');
-  const { domains } = await deps.core.domains.list(project);
   const action = (path: string): string => projectPath(project, path);
   const rows = domains.map(
     (d) => html`<tr><td>${d.status === 'verified' ? html`<a href="${d.url}"><code>${d.domain}</code></a>` : html`<code>${d.domain}</code>`}</td>
@@ -50,11 +49,11 @@ export function mountDomains(app: DashApp, deps: AppDeps): void {
  * The notice after a domain action (the overview shows it), from the redirect's query, said only
  * as the data has it: a crafted link cannot make the page claim a domain is verified.
  */
-export async function domainNotice(c: DashContext, deps: AppDeps): Promise<Html | undefined> {
+export function domainNotice(c: DashContext, domains: readonly DomainInfo[]): Html | undefined {
   const done = c.req.query('done');
   const name = c.req.query('domain');
   if (!name || !done?.startsWith('domain-')) return undefined;
-  const d = (await deps.core.domains.list(c.get('project'))).domains.find((x) => x.domain === name);
+  const d = domains.find((x) => x.domain === name);
   if (!d) return done === 'domain-removed' ? html`Removed <code>${name}</code>.` : undefined;
   if (d.status === 'verified') return done === 'domain-added' ? html`<code>${d.domain}</code> is already verified and serves this site.` : html`<code>${d.domain}</code> is verified and serves this site.`;
   if (done === 'domain-added') return html`Added <code>${d.domain}</code>: create the TXT record shown below at your DNS provider, then press Check DNS.`;

@@ -34,7 +34,7 @@ async function overviewPage(c: DashContext, deps: AppDeps, extra: { newToken?: I
   const { core } = deps;
   const project = c.get('project');
   const owner = c.get('owner');
-  const [status, usage, tokens, views] = await Promise.all([core.status(project), core.assets.quota.usage(project.id), core.projects.listTokens(project.id), core.analytics.stats(project, 30)]);
+  const [status, usage, tokens, views, { domains }] = await Promise.all([core.status(project), core.assets.quota.usage(project.id), core.projects.listTokens(project.id), core.analytics.stats(project, 30), core.domains.list(project)]);
   const base = projectPath(project);
   const fresh = extra.newToken
     ? html`<section class="card" aria-labelledby="new-token"><h2 id="new-token">New API token</h2>
@@ -54,7 +54,7 @@ async function overviewPage(c: DashContext, deps: AppDeps, extra: { newToken?: I
     section: 'overview',
     notice:
       extra.notice ??
-      (await domainNotice(c, deps)) ??
+      domainNotice(c, domains) ??
       (c.req.query('created') === '1' ? 'Project created.' : c.req.query('done') === 'revoked' ? 'Token revoked.' : c.req.query('done') === 'app-revoked' ? 'App disconnected.' : undefined),
     body: html`<h1>${project.name}</h1>${fresh}
 <section class="card" aria-labelledby="site"><h2 id="site">Site</h2><dl class="facts">
@@ -64,7 +64,7 @@ async function overviewPage(c: DashContext, deps: AppDeps, extra: { newToken?: I
 <dt>Assets</dt><dd><a href="${base}/assets">${status.assets_count}</a></dd>
 <dt>Storage</dt><dd>${bytes(usage.used)} of ${usage.quota === 0 ? 'unlimited' : bytes(usage.quota)}</dd>
 <dt>Project id</dt><dd><code>${project.id}</code></dd><dt>Created</dt><dd>${time(project.created_at)}</dd></dl></section>
-${await domainsSection(c, deps)}
+${domainsSection(c, domains)}
 ${pageViewsSection(views)}
 <section class="card" aria-labelledby="tokens"><h2 id="tokens">API tokens</h2>
 ${tokens.length ? html`<div class="table-wrap"><table><caption class="sr">API tokens of this project</caption><thead><tr><th scope="col">Token</th><th scope="col">Scope</th><th scope="col">Created</th><th scope="col">Status</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${tokenRows}</tbody></table></div>` : html`<p>No API token for this project.</p>`}
