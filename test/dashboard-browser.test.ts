@@ -3,7 +3,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PDF_MIN, PNG_1PX } from './helpers.js';
-import { startServe, type ServeProcess } from './serve-process.js';
+import { restData, startServe, type ServeProcess } from './serve-process.js';
 
 /**
  * The dashboard in a real browser: Debian's chromium driven by playwright-core (no browser is
@@ -33,12 +33,7 @@ describe('the dashboard in Chromium (built server, real sockets)', () => {
   let landedAt = '';
 
   /** The tool's REST route with the first start's token (what an assistant's call does). */
-  async function api(method: string, p: string, body?: unknown): Promise<Record<string, unknown>> {
-    const r = await fetch(`${base}/papi/project/${projectId}${p}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const json = (await r.json()) as { success: boolean; data: Record<string, unknown> };
-    expect(json.success, JSON.stringify(json)).toBe(true);
-    return json.data;
-  }
+  const api = (method: string, p: string, body?: unknown): Promise<Record<string, unknown>> => restData({ base, projectId, token }, method, p, body);
 
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 

@@ -5,7 +5,7 @@ import { chromium, type Browser, type FrameLocator, type Page } from 'playwright
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXTENSION_ID, RESOURCE_MIME_TYPE } from '../src/mcp/apps/ui.js';
 import { PNG_1PX } from './helpers.js';
-import { startServe, type ServeProcess } from './serve-process.js';
+import { restData, startServe, type ServeProcess } from './serve-process.js';
 
 /**
  * The MCP Apps views in a real browser, against the built server as a user starts it. The host is
@@ -87,12 +87,7 @@ describe('the MCP Apps views in Chromium (built server, ext-apps AppBridge as ho
   let bridgeBundle = '';
   const cspViolations: string[] = [];
 
-  async function api(method: string, p: string, body?: unknown): Promise<Record<string, unknown>> {
-    const r = await fetch(`${base}/papi/project/${projectId}${p}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const json = (await r.json()) as { success: boolean; data: Record<string, unknown> };
-    expect(json.success, JSON.stringify(json)).toBe(true);
-    return json.data;
-  }
+  const api = (method: string, p: string, body?: unknown): Promise<Record<string, unknown>> => restData({ base, projectId, token }, method, p, body);
 
   let rpcId = 0;
   /**

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
 
 /**
  * The one way tests run the built CLI as a server: `sitepub serve` in a child process, ready once
@@ -150,4 +151,15 @@ export async function startServe(options: ServeOptions = {}): Promise<ServeProce
     },
     stop,
   };
+}
+
+/**
+ * A tool's REST route on a started server with a project's token (what an assistant's call does):
+ * the answer's data; the test fails unless the envelope says success.
+ */
+export async function restData(where: { base: string; projectId: string; token: string }, method: string, p: string, body?: unknown): Promise<Record<string, unknown>> {
+  const r = await fetch(`${where.base}/papi/project/${where.projectId}${p}`, { method, headers: { authorization: `Bearer ${where.token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = (await r.json()) as { success: boolean; data: Record<string, unknown> };
+  expect(json.success, JSON.stringify(json)).toBe(true);
+  return json.data;
 }
